@@ -76,6 +76,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -83,7 +84,10 @@ let package = Package(
         .testTarget(name: "SpoolpostCoreTests", dependencies: ["SpoolpostCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SpoolpostIOTests",
-            dependencies: ["SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox"],
+            dependencies: [
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -98,7 +102,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox"],
+            dependencies: [
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

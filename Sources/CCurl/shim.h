@@ -38,4 +38,8 @@ static inline CURLcode ccurl_easy_getinfo_string(CURL *handle, CURLINFO info, co
 static inline CURLMcode ccurl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
+typedef int (*ccurl_seek_callback)(void *userdata, curl_off_t offset, int origin);
+static inline CURLcode ccurl_easy_setopt_seek_callback(CURL *handle, CURLoption option, ccurl_seek_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
 #endif

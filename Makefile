@@ -1,0 +1,39 @@
+# spoolpost: `make run` starts the daemon on ./spool (the built-in sandbox without a config file);
+# `make test` runs every test. Both install the system libraries they need first.
+
+SWIFT ?= swift
+BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config
+BENCH_ARGS ?=
+
+.PHONY: all deps build release run test bench clean
+
+all: build
+
+# Installs what is missing, with apt-get (as root, or through sudo when it is there).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	./.build/release/spoolpost run --spool spool
+
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build
+
+bench: release
+	python3 bench/bench.py --binary ./.build/release/spoolpost $(BENCH_ARGS)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import SpoolpostAdapters
+import SpoolpostCore
+import SpoolpostIO
+
+extension SpoolEngine {
+    /// pending/ → publishing/ with every target recorded SENDING, then the requests.
+    func publishFromPending(name: String, stem: String, manifest: Manifest, warnings: [Diagnostic]) async {
+        let fileName = stem + SpoolNames.extensionPart(of: name)
+        var record = PostRecord(manifest: manifest, fileName: fileName, now: now(), warnings: warnings.map(\.description))
+        let due = record.dueTargets(at: now())
+        record.beginAttempts(due, now: now())
+        posts[stem] = Post(stem: stem, fileName: fileName, state: .publishing, manifest: manifest, record: record, busy: true)
+        let result = await commit(SpoolTransaction(
+            writes: [statusWrite(.publishing, stem: stem, record)],
+            moves: [.init(name: name, from: .pending, to: .publishing, newName: fileName)]))
+        claimedPending.remove(name)
+        guard case .committed = result else {
+            // The file left pending/ meanwhile (cancelled or removed): nothing was sent.
+            posts[stem] = nil
+            stems.remove(stem)
+            index[manifest.id] = nil
+            _ = await commit(SpoolTransaction(removals: [.init(state: .publishing, name: SpoolNames.statusName(forStem: stem))]))
+            return
+        }
+        log(.info, "publishing", post: manifest.id, ["file": "\(fileName)", "targets": "\(due.count)"])
+        await send(stem: stem, targets: due)
+    }
+
+    /// A scheduled post whose time came, or a publishing post whose retries are due.
+    func publishDueTargets(stem: String) async {
+        guard var post = posts[stem] else { return }
+        let due = post.record.dueTargets(at: now())
+        guard !due.isEmpty else {
+            post.busy = false
+            posts[stem] = post
+            return
+        }
+        post.record.beginAttempts(due, now: now())
+        var transaction = SpoolTransaction(writes: [statusWrite(.publishing, stem: stem, post.record)])
+        let from = post.state
+        if from == .scheduled {
+            transaction.moves = [.init(name: post.fileName, from: .scheduled, to: .publishing, newName: post.fileName)]
+            transaction.removals = [.init(state: .scheduled, name: SpoolNames.statusName(forStem: stem))]
+        } else {
+            transaction.removals = [.init(state: .publishing, name: SpoolNames.retryName(forStem: stem))]
+        }
+        posts[stem] = post
+        guard case .committed = await commit(transaction) else {
+            if from == .scheduled {
+                // Cancelled by a person at this very moment: the manifest is gone from scheduled/.
+                _ = await commit(SpoolTransaction(removals: [.init(state: .publishing, name: SpoolNames.statusName(forStem: stem))]))
+                posts[stem] = nil
+                stems.remove(stem)
+            }
+            return
+        }
+        post.state = .publishing
+        posts[stem] = post
+        index[post.manifest.id] = IndexEntry(state: .publishing, status: nil)
+        log(.info, from == .scheduled ? "publishing (scheduled time reached)" : "retrying", post: post.manifest.id,
+            ["file": "\(post.fileName)", "targets": "\(due.count)"])
+        await send(stem: stem, targets: due)
+    }
+
+    /// Publishes the given targets concurrently; each outcome is recorded durably as it arrives.
+    private func send(stem: String, targets: [Int]) async {
+        guard let post = posts[stem] else { return }
+        let requests = targets.map { index in
+            let target = post.manifest.targets[index]
+            return (
+                adapters.adapter(forAccount: target.account),
+                PublishRequest(
+                    postID: post.manifest.id, target: target, text: post.manifest.text(for: target),
+                    media: post.manifest.media, attempt: post.record.targets[index].attempts)
+            )
+        }
+        await withTaskGroup(of: (Int, PublishOutcome).self) { group in
+            for (adapter, request) in requests {
+                group.addTask {
+                    guard let adapter else {
+                        return (request.target.index, .failed(SpoolpostError(
+                            .invalidConfig,
+                            "no account '\(request.target.account)' in the config any more; add it back and run `spoolpost retry \(request.postID)`")))
+                    }
+                    return (request.target.index, await adapter.publish(request))
+                }
+            }
+            for await (index, outcome) in group {
+                await record(outcome, target: index, stem: stem)
+            }
+        }
+        guard var post = posts[stem] else { return }
+        post.busy = false
+        posts[stem] = post
+        if post.state == .publishing, let next = post.record.nextRetryAt {
+            retryTimes.insert(stem, due: next)
+        }
+    }
+
+    private func record(_ outcome: PublishOutcome, target index: Int, stem: String) async {
+        guard var post = posts[stem] else { return }
+        let target = post.record.targets[index]
+        let metadata: Logger.Metadata = [
+            "target": "\(index)", "platform": "\(target.platform.rawValue)", "account": "\(target.account)",
+        ]
+        switch outcome {
+        case .published(let platformPostID, let url):
+            post.record.recordSuccess(index, platformPostID: platformPostID, url: url, now: now())
+            log(.info, "target published", post: post.manifest.id,
+                metadata.merging(["platform_post_id": "\(platformPostID ?? "-")", "url": "\(url ?? "-")"]) { $1 })
+        case .failed(let error):
+            post.record.recordFailure(index, error: error, retry: configuration.retry, now: now())
+            let updated = post.record.targets[index]
+            var details = metadata
+            details["code"] = "\(error.code)"
+            details["attempt"] = "\(updated.attempts)"
+            if updated.status == .retrying, let next = updated.nextAttemptAt {
+                details["next_attempt_at"] = "\(RFC3339.format(next))"
+                log(.warning, "target failed, will retry: \(error.message)", post: post.manifest.id, details)
+            } else {
+                log(.error, "target \(updated.status.rawValue): \(error.message)", post: post.manifest.id, details)
+            }
+        }
+        posts[stem] = post
+        if post.record.isComplete {
+            await finish(stem: stem)
+        } else {
+            _ = await commit(progressTransaction(stem: stem, post.record))
+        }
+    }
+
+    /// The status (and retry file) of a post still in publishing/.
+    func progressTransaction(stem: String, _ record: PostRecord) -> SpoolTransaction {
+        var transaction = SpoolTransaction(writes: [statusWrite(.publishing, stem: stem, record)])
+        if let retry = PostRecordCodec.retryText(record) {
+            transaction.writes.append(.init(state: .publishing, name: SpoolNames.retryName(forStem: stem), bytes: Array(retry.utf8)))
+        } else {
+            transaction.removals.append(.init(state: .publishing, name: SpoolNames.retryName(forStem: stem)))
+        }
+        return transaction
+    }
+
+    /// publishing/ → done/ (every target succeeded) or failed/ (PARTIAL, FAILED). The status is rewritten in
+    /// place first, so a crash between the two moves leaves a state recovery completes.
+    func finish(stem: String) async {
+        guard var post = posts[stem] else { return }
+        let destination: SpoolState = post.record.isSuccess ? .done : .failed
+        let statusName = SpoolNames.statusName(forStem: stem)
+        let result = await commit(SpoolTransaction(
+            writes: [statusWrite(.publishing, stem: stem, post.record)],
+            moves: [
+                .init(name: post.fileName, from: .publishing, to: destination, newName: post.fileName),
+                .init(name: statusName, from: .publishing, to: destination, newName: statusName),
+            ],
+            removals: [.init(state: .publishing, name: SpoolNames.retryName(forStem: stem))]))
+        guard case .committed = result else {
+            log(.error, "could not move the post out of publishing/; it will be completed on restart", post: post.manifest.id)
+            return
+        }
+        post.state = destination
+        posts[stem] = nil
+        index[post.manifest.id] = IndexEntry(state: destination, status: post.record.status)
+        completedPosts += 1
+        if destination != .done { unsuccessfulPosts += 1 }
+        log(destination == .done ? .info : .warning, "moved to \(destination.rawValue)/ (\(post.record.status.rawValue))",
+            post: post.manifest.id, ["file": "\(post.fileName)"])
+    }
+
+    func statusWrite(_ state: SpoolState, stem: String, _ record: PostRecord) -> SpoolTransaction.Write {
+        .init(state: state, name: SpoolNames.statusName(forStem: stem), bytes: Array(PostRecordCodec.statusText(record).utf8))
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import SpoolpostAdapters
+import SpoolpostCore
+public import SpoolpostIO
+
+/// The daemon: takes manifests from pending/, holds scheduled ones until their time, publishes every target
+/// in parallel, retries with backoff, and moves each post to done/ or failed/, recording everything in
+/// status and retry files.
+///
+/// Durability: every change of state is a ``SpoolTransaction`` made durable by the ``GroupCommitter``
+/// before the engine acts on it. In particular a target is recorded `SENDING` durably before its request
+/// leaves, so a crash can never make it go out twice unnoticed (see ``PostRecord/recoverInterruptedAttempts``).
+public actor SpoolEngine: Service {
+    /// A post the engine holds in memory: scheduled, queued or publishing.
+    struct Post {
+        var stem: String
+        /// The manifest's file name in its current folder.
+        var fileName: String
+        var state: SpoolState
+        var manifest: Manifest
+        var record: PostRecord
+        /// True while a job runs for it.
+        var busy = false
+        /// Set when a scheduled post is due; the value the heap entry must match to count.
+        var due: Date?
+    }
+
+    /// What the engine knows about an id, for the never-twice rule.
+    struct IndexEntry {
+        var state: SpoolState
+        var status: PostStatus?
+    }
+
+    /// Work waiting for a worker.
+    enum Job {
+        /// A valid manifest still in pending/, due now.
+        case fromPending(name: String, stem: String, manifest: Manifest, warnings: [Diagnostic])
+        /// A post in scheduled/ or publishing/ with targets due.
+        case post(stem: String)
+    }
+
+    let spool: SpoolDirectory
+    let committer: GroupCommitter
+    let adapters: AdapterRegistry
+    let settings: EngineSettings
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    var posts: [String: Post] = [:]
+    var index: [String: IndexEntry] = [:]
+    /// Stems taken in any folder but pending/: each post keeps a unique stem for life.
+    var stems: Set<String> = []
+    /// pending/ names being looked at, queued or moved.
+    var claimedPending: Set<String> = []
+    var freshQueue = FIFO<Job>()
+    var retryQueue = FIFO<Job>()
+    var scheduledTimes = DueQueue<String>()
+    var retryTimes = DueQueue<String>()
+    var runningJobs = 0
+    var intakeTasks = 0
+    var stopping = false
+    var rescanRequested = true
+    var timer: (due: Date, task: Task<Void, Never>)?
+    let pokes: AsyncStream<Void>
+    let pokeContinuation: AsyncStream<Void>.Continuation
+    var fatalError: (any Error)?
+    /// Posts that ended anything but SUCCESS during this run (for `--once`'s exit status).
+    public internal(set) var unsuccessfulPosts = 0
+    public internal(set) var completedPosts = 0
+
+    public init(
+        spool: SpoolDirectory, adapters: AdapterRegistry, settings: EngineSettings, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.spool = spool
+        self.committer = GroupCommitter(spool: spool)
+        self.adapters = adapters
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+        (pokes, pokeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    var configuration: Configuration { settings.configuration }
+
+    // MARK: - Running
+
+    /// Runs until a graceful shutdown (SIGTERM/SIGINT through ServiceLifecycle) or, with `once`, until
+    /// nothing due now is left. In-flight requests finish and their outcomes are written before it returns.
+    public func run() async throws {
+        let watcher = settings.once
+            ? nil
+            : SpoolWatcher(
+                directories: [SpoolState.pending, .scheduled, .publishing].map { spool.path($0, "") },
+                pollInterval: settings.pollInterval, logger: logger)
+        // The watch exists before the first scan, so nothing dropped meanwhile is missed.
+        try await recover()
+        let forwarder = watcher.map { watcher in
+            Task { [weak self] in
+                for await _ in watcher.wakeups { await self?.requestRescan() }
+            }
+        }
+        defer {
+            forwarder?.cancel()
+            watcher?.shutdown()
+            timer?.task.cancel()
+            committer.shutdown()
+        }
+        try await withGracefulShutdownHandler {
+            try await self.loop()
+        } onGracefulShutdown: {
+            Task { await self.stop() }
+        }
+    }
+
+    /// Stops taking new work; jobs in flight finish and write their state.
+    public func stop() {
+        guard !stopping else { return }
+        stopping = true
+        logger.info("stopping: finishing requests in flight", metadata: ["in_flight": "\(runningJobs)"])
+        poke()
+    }
+
+    func requestRescan() {
+        rescanRequested = true
+        poke()
+    }
+
+    func poke() { pokeContinuation.yield() }
+
+    private func loop() async throws {
+        poke()
+        for await _ in pokes {
+            if let fatalError { throw fatalError }
+            if stopping {
+                if runningJobs == 0 && intakeTasks == 0 { break }
+                continue
+            }
+            if rescanRequested {
+                rescanRequested = false
+                await scanFolders()
+                if let fatalError { throw fatalError }
+            }
+            promoteDuePosts()
+            dispatch()
+            armTimer()
+            if settings.once && isIdleForOnce { break }
+        }
+        if let fatalError { throw fatalError }
+    }
+
+    /// `--once` is done when nothing is queued, running, or waiting for a retry due in this run.
+    private var isIdleForOnce: Bool {
+        runningJobs == 0 && intakeTasks == 0 && freshQueue.isEmpty && retryQueue.isEmpty && retryTimes.isEmpty
+            && !rescanRequested
+    }
+
+    /// Moves scheduled posts and retries whose time has come to the work queues.
+    private func promoteDuePosts() {
+        let current = now()
+        for entry in scheduledTimes.popDue(at: current) {
+            guard let post = posts[entry.key], post.state == .scheduled, post.due == entry.due, !post.busy else { continue }
+            freshQueue.append(.post(stem: entry.key))
+        }
+        for entry in retryTimes.popDue(at: current) {
+            guard let post = posts[entry.key], post.state == .publishing, !post.busy,
+                !post.record.dueTargets(at: current).isEmpty
+            else { continue }
+            retryQueue.append(.post(stem: entry.key))
+        }
+    }
+
+    /// Starts jobs while workers are free: new posts before retries.
+    private func dispatch() {
+        while runningJobs < configuration.workers, let job = freshQueue.popFirst() ?? retryQueue.popFirst() {
+            if case .post(let stem) = job {
+                guard var post = posts[stem], !post.busy else { continue }
+                post.busy = true
+                posts[stem] = post
+            }
+            runningJobs += 1
+            Task { await self.perform(job) }
+        }
+    }
+
+    private func perform(_ job: Job) async {
+        switch job {
+        case .fromPending(let name, let stem, let manifest, let warnings):
+            await publishFromPending(name: name, stem: stem, manifest: manifest, warnings: warnings)
+        case .post(let stem):
+            await publishDueTargets(stem: stem)
+        }
+        runningJobs -= 1
+        poke()
+    }
+
+    /// Sleeps until the earliest scheduled post or retry; re-armed whenever that time changes.
+    private func armTimer() {
+        let earliest = [scheduledTimes.earliest, retryTimes.earliest].compactMap { $0 }.min()
+        guard let earliest else {
+            timer?.task.cancel()
+            timer = nil
+            return
+        }
+        if let timer, timer.due == earliest { return }
+        timer?.task.cancel()
+        let delay = max(0, earliest.timeIntervalSince(now()))
+        let task = Task { [weak self] in
+            do {
+                try await Task.sleep(for: .nanoseconds(Int64(delay * 1e9)), tolerance: .milliseconds(1))
+            } catch { return }
+            await self?.timerFired()
+        }
+        timer = (earliest, task)
+    }
+
+    private func timerFired() {
+        timer = nil
+        poke()
+    }
+
+    // MARK: - Commits
+
+    /// Commits one transaction durably. A fatal storage error stops the daemon: it recovers on restart.
+    func commit(_ transaction: SpoolTransaction) async -> SpoolTransactionResult {
+        do {
+            return try await committer.commit(transaction)
+        } catch {
+            if fatalError == nil {
+                logger.critical("storage failure, stopping: \(error)")
+                fatalError = error
+                stopping = true
+                poke()
+            }
+            return .failed(SpoolError(.io, "storage failure: \(error)"))
+        }
+    }
+
+    func log(_ level: Logger.Level, _ message: Logger.Message, post: String, _ extra: Logger.Metadata = [:]) {
+        var metadata: Logger.Metadata = ["post": "\(post)"]
+        metadata.merge(extra) { $1 }
+        logger.log(level: level, message, metadata: metadata)
+    }
+}
+
+/// A first-in first-out queue with O(1) pops.
+struct FIFO<Element> {
+    private var items: [Element] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+
+    mutating func append(_ item: Element) { items.append(item) }
+
+    mutating func popFirst() -> Element? {
+        guard head < items.count else { return nil }
+        let item = items[head]
+        head += 1
+        if head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return item
+    }
+}

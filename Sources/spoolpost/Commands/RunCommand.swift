@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import SpoolpostAdapters
+import SpoolpostCore
+import SpoolpostEngine
+import SpoolpostIO
+import SpoolpostSandbox
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon in the foreground.",
+        discussion: """
+            Watches spool/pending/ and publishes what arrives. SIGTERM or SIGINT stop taking new work, let \
+            requests in flight finish, write their state and exit 0. With no config file, the built-in sandbox \
+            plays the receiving side on 127.0.0.1:8088 (or a free port).
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(help: "Publish everything due now, including its retries, then exit: 0 if every post succeeded, 1 otherwise.")
+    var once = false
+
+    @Option(help: "Also rescan the spool every INTERVAL (e.g. 5s); needed where inotify does not work, as on NFS.")
+    var poll: String?
+
+    @Option(help: "The sandbox's port, with no config file (0 picks a free one).")
+    var sandboxPort: Int = 8088
+
+    func run() async throws {
+        LogSetup.bootstrap(options)
+        let logger = Logger(label: "spoolpost")
+        var loaded = try LoadedConfiguration.load(options)
+        let pollInterval = try poll.map { text -> Double in
+            guard let seconds = DurationParser.seconds(text), seconds > 0 else {
+                throw ValidationError("--poll takes a duration such as 5s or 500ms, not '\(text)'")
+            }
+            return seconds
+        }
+
+        let spool: SpoolDirectory
+        do {
+            spool = try SpoolDirectory(root: loaded.spoolRoot, create: true)
+        } catch {
+            throw CLIError("spool \(loaded.spoolRoot): \(error)")
+        }
+        let lock: SpoolLock
+        do {
+            lock = try spool.lock()
+        } catch {
+            throw CLIError("\(error)")
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if loaded.isSandbox {
+            let sandbox = try await Self.startSandbox(port: sandboxPort, logger: logger)
+            loaded.pointSandboxAccount(at: sandbox.port)
+            logger.notice(
+                "no config file: publishing to the built-in SANDBOX, which simulates the networks; see what it received at http://127.0.0.1:\(sandbox.port)/",
+                metadata: ["spool": "\(loaded.spoolRoot)"])
+            services.append(.init(service: sandbox.service))
+        }
+
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let adapters: AdapterRegistry
+        do {
+            adapters = try AdapterRegistry(configuration: loaded.configuration, baseDirectory: loaded.baseDirectory, http: http)
+        } catch {
+            throw CLIError(error.message)
+        }
+        let engine = SpoolEngine(
+            spool: spool, adapters: adapters,
+            settings: EngineSettings(configuration: loaded.configuration, once: once, pollInterval: pollInterval),
+            logger: logger)
+        services.append(.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        if once {
+            let failed = await engine.unsuccessfulPosts
+            let completed = await engine.completedPosts
+            logger.info("done", metadata: ["posts": "\(completed)", "unsuccessful": "\(failed)"])
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    /// Starts the sandbox on the preferred port, or a free one if that is taken.
+    static func startSandbox(port: Int, logger: Logger) async throws -> (service: SandboxService, port: Int) {
+        for candidate in Set([port, 0]).sorted(by: >) {
+            var configuration = SandboxConfiguration()
+            configuration.port = candidate
+            let server = SandboxServer(configuration: configuration, logger: logger)
+            let service = SandboxService(server: server)
+            let task = Task { try await server.run() }
+            do {
+                let bound = try await server.waitUntilListening()
+                return (SandboxService(server: server, running: task), bound)
+            } catch {
+                task.cancel()
+                _ = service
+                logger.warning("sandbox could not listen on port \(candidate): \(error)")
+            }
+        }
+        throw CLIError("the sandbox could not start")
+    }
+}
+
+/// Runs an already started sandbox as a service of the group, so it stops after the engine.
+struct SandboxService: Service {
+    let server: SandboxServer
+    var running: Task<Void, any Error>?
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            if let running {
+                try await withTaskCancellationHandler {
+                    try await running.value
+                } onCancel: {
+                    running.cancel()
+                }
+            } else {
+                try await server.run()
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import SpoolpostCore
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import SpoolpostSandbox
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run the network sandbox alone, in the foreground.",
+        discussion: "Accepts webhook posts at /webhook/ACCOUNT and shows what it received at /. Stops on SIGTERM or SIGINT."
+    )
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port: Int = 8088
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Log format: text or json.")
+    var logFormat: LogFormat = .text
+
+    func run() async throws {
+        LogSetup.bootstrap(format: logFormat, level: "info")
+        let logger = Logger(label: "spoolpost.sandbox")
+        var configuration = SandboxConfiguration()
+        configuration.host = host
+        configuration.port = port
+        let server = SandboxServer(configuration: configuration, logger: logger)
+        let service = SandboxService(server: server, running: nil)
+        let announce = Task {
+            if let bound = try? await server.waitUntilListening() {
+                print("sandbox listening on http://\(host):\(bound)/")
+            }
+        }
+        defer { announce.cancel() }
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
