@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Applies the fault plan before a request reaches any simulator route.
@@ -6,6 +7,15 @@ struct SandboxFaultMiddleware<Context: RequestContext>: RouterMiddleware {
     struct InjectedConnectionBreak: Error {}
 
     let injector: SandboxFaultInjector
+
+    /// Reason phrases for the statuses faults usually inject, so error messages read well.
+    static var reasonPhrases: [Int: String] {
+        [
+            400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 408: "Request Timeout",
+            409: "Conflict", 413: "Content Too Large", 422: "Unprocessable Content", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+        ]
+    }
 
     func handle(
         _ request: Request,
@@ -17,9 +27,10 @@ struct SandboxFaultMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         switch action {
         case .status(let code, let retryAfterSeconds):
-            let status = HTTPResponse.Status(code: code)
+            let status = HTTPResponse.Status(code: code, reasonPhrase: Self.reasonPhrases[code] ?? "")
+            let message = "injected fault: \(code) \(status.reasonPhrase)"
             var response = SandboxResponse.jsonError(
-                status: status, message: "injected fault: \(code) \(status.reasonPhrase)"
+                status: status, message: message.trimmingCharacters(in: .whitespaces)
             )
             let defaultRetryAfter = (code == 429 || code == 503) ? 1 : nil
             if let seconds = retryAfterSeconds ?? defaultRetryAfter {
@@ -38,7 +49,8 @@ struct SandboxFaultMiddleware<Context: RequestContext>: RouterMiddleware {
                 headers = handled.headers
                 headers[.contentLength] = nil
             }
-            return Response(status: status, headers: headers, body: ResponseBody { _ in throw InjectedConnectionBreak() })
+            let brokenBody = ResponseBody { _ in throw InjectedConnectionBreak() }
+            return Response(status: status, headers: headers, body: brokenBody)
         }
     }
 }

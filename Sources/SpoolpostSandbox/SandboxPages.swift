@@ -109,8 +109,11 @@ struct SandboxPages: Sendable {
             <head>
             <meta charset="utf-8">
             <title>\(title)</title>
-            <style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}
-            th{text-align:left;padding-right:1em;vertical-align:top}pre{white-space:pre-wrap;background:#f4f4f4;padding:.5em}</style>
+            <style>
+            body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}
+            th{text-align:left;padding-right:1em;vertical-align:top}
+            pre{white-space:pre-wrap;background:#f4f4f4;padding:.5em}
+            </style>
             </head>
             <body>
             <h1>\(title)</h1>

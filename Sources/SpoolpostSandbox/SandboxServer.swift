@@ -16,6 +16,7 @@ public final class SandboxServer: Sendable {
     private let environment: SandboxEnvironment
     private let logger: Logger
     private let lifecycle = Mutex(Lifecycle())
+    private let stopSignal = StopSignal()
 
     /// Attempts at binding a kernel-chosen port before giving up (another process may take it in between).
     private static let ephemeralBindAttempts = 8
@@ -27,7 +28,10 @@ public final class SandboxServer: Sendable {
         self.logger = logger
     }
 
-    /// `http://host:port` of the running server, once it listens.
+    /// What the server was created with (`port` stays 0 when an ephemeral port was asked for).
+    public var configuration: SandboxConfiguration { environment.configuration }
+
+    /// `http://host:port` of the running server while it listens.
     public var baseURL: String? {
         lifecycle.withLock { $0.port } == nil ? nil : environment.baseURL
     }
@@ -42,7 +46,11 @@ public final class SandboxServer: Sendable {
             state.phase = .starting
         }
         do {
-            try await serve()
+            try await withTaskCancellationHandler {
+                try await serve()
+            } onCancel: {
+                stopSignal.trigger()
+            }
             finish(failure: nil)
         } catch {
             finish(failure: error)
@@ -77,6 +85,8 @@ public final class SandboxServer: Sendable {
         let configuration = environment.configuration
         let wantsEphemeralPort = configuration.port == 0
         let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
+        var hummingbirdLogger = logger
+        hummingbirdLogger.handler = StopAwareLogHandler(wrapped: logger.handler, stopSignal: stopSignal)
         var attempt = 0
         while true {
             attempt += 1
@@ -92,7 +102,7 @@ public final class SandboxServer: Sendable {
                     listened.withLock { $0 = true }
                     self.markListening(port: port)
                 },
-                logger: logger
+                logger: hummingbirdLogger
             )
             do {
                 try await application.run()

@@ -122,13 +122,17 @@ struct WebhookSimulator: NetworkSimulator {
                 throw SandboxRejection(.badRequest, "\"media\" must be an array")
             }
             for item in items {
-                // Items are either URL strings or objects with a "url" (and whatever else the daemon adds).
+                // Items are URL strings, or objects with one of "url", "gcs" or "file" (the daemon's shape).
                 if let url = item as? String {
                     payload.mediaURLs.append(url)
-                } else if let url = (item as? [String: Any])?["url"] as? String {
-                    payload.mediaURLs.append(url)
+                } else if let object = item as? [String: Any],
+                    let reference = (object["url"] ?? object["gcs"] ?? object["file"]) as? String
+                {
+                    payload.mediaURLs.append(reference)
                 } else {
-                    throw SandboxRejection(.badRequest, "each \"media\" item must be a URL string or an object with \"url\"")
+                    throw SandboxRejection(
+                        .badRequest, "each \"media\" item must be a string or an object with \"url\", \"gcs\" or \"file\""
+                    )
                 }
             }
         }
