@@ -50,7 +50,8 @@ public struct SpoolInspector: Sendable {
 
     /// A stem not used in any folder, for a file arriving under `name`.
     public func freeStem(for name: String) -> String {
-        let used = Set(entries(in: SpoolState.allCases).map(\.stem))
+        // pending/ names are not taken: a post gets its lasting name when it leaves pending/.
+        let used = Set(entries(in: [.scheduled, .publishing, .done, .failed]).map(\.stem))
         let base = SpoolNames.manifestStem(of: name)
         var stem = base
         var counter = 2
