@@ -22,12 +22,19 @@ public final class GroupCommitter: Sendable {
         var isShutDown = false
     }
 
-    private let spool: SpoolDirectory
+    /// Makes a batch durable; `SpoolDirectory.commit` outside tests.
+    typealias BatchCommit = @Sendable ([SpoolTransaction]) throws(SpoolFatalError) -> [SpoolTransactionResult]
+
+    private let commitBatch: BatchCommit
     private let state = Mutex(State())
     private let wakeup = DispatchSemaphore(value: 0)
 
-    public init(spool: SpoolDirectory) {
-        self.spool = spool
+    public convenience init(spool: SpoolDirectory) {
+        self.init { (transactions) throws(SpoolFatalError) in try spool.commit(transactions) }
+    }
+
+    init(commitBatch: @escaping BatchCommit) {
+        self.commitBatch = commitBatch
         let thread = Thread { [self] in run() }
         thread.name = "spoolpost group commit"
         thread.start()
@@ -75,8 +82,16 @@ public final class GroupCommitter: Sendable {
                 continue
             }
             do {
-                let results = try spool.commit(batch.map(\.transaction))
-                for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: .success(result)) }
+                let results = try commitBatch(batch.map(\.transaction))
+                for (index, pending) in batch.enumerated() {
+                    guard index < results.count else {
+                        // Never leave a caller waiting, even if a result is missing.
+                        let missing = SpoolFatalError("internal error: the commit returned no result for a transaction")
+                        pending.continuation.resume(returning: .failure(missing))
+                        continue
+                    }
+                    pending.continuation.resume(returning: .success(results[index]))
+                }
             } catch {
                 state.withLock { $0.fatalError = error }
                 batch.forEach { $0.continuation.resume(returning: .failure(error)) }

@@ -83,6 +83,8 @@ extension SpoolDirectory {
     ) -> SpoolError? {
         for (position, (write, temporary)) in zip(transaction.writes, temporaries).enumerated() {
             let folder = fd(write.state)
+            let replaced = openToRelease(folder, write.name)
+            defer { if replaced >= 0 { deferredCloser.close(replaced) } }
             if LinuxCalls.retryingOnInterrupt({ renameat(folder, temporary, folder, write.name) }) != 0 {
                 let error = SpoolError.system("replace", path(write.state, write.name), errno: errno)
                 for (laterWrite, laterTemporary) in zip(transaction.writes, temporaries).dropFirst(position) {
@@ -112,6 +114,8 @@ extension SpoolDirectory {
             changedFolders[move.to.index] = true
         }
         for removal in transaction.removals {
+            let removed = openToRelease(fd(removal.state), removal.name)
+            defer { if removed >= 0 { deferredCloser.close(removed) } }
             if unlinkat(fd(removal.state), removal.name, 0) == 0 {
                 changedFolders[removal.state.index] = true
             } else if errno != ENOENT {
@@ -119,6 +123,12 @@ extension SpoolDirectory {
             }
         }
         return nil
+    }
+
+    /// A descriptor on the file about to be replaced or removed, so the kernel frees it at our (deferred) close
+    /// rather than inside the rename or unlink; -1 when there is nothing to hold.
+    private func openToRelease(_ folder: Int32, _ name: String) -> Int32 {
+        openat(folder, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
     }
 
     /// Writes `write.bytes` to a new temporary file; returns its descriptor when `keepOpen`, else -1.

@@ -20,6 +20,8 @@ public final class SpoolDirectory: @unchecked Sendable {
     private let stateFDs: [Int32]
     private let temporaryCounter = Atomic<UInt64>(0)
     private let processID = getpid()
+    /// Closes the last descriptor of replaced and removed files off the commit path.
+    let deferredCloser = DeferredCloser()
 
     /// Opens the spool at `root`. With `create`, makes the root (and missing parents), the five state folders and
     /// `media/` first, making each new entry durable. Fails when a folder is missing (without `create`) or when the
@@ -83,6 +85,7 @@ public final class SpoolDirectory: @unchecked Sendable {
             }
         } catch {
             closeAll()
+            deferredCloser.stop()
             throw error
         }
         self.rootFD = rootFD
@@ -90,9 +93,13 @@ public final class SpoolDirectory: @unchecked Sendable {
     }
 
     deinit {
+        deferredCloser.stop()
         close(rootFD)
         stateFDs.forEach { close($0) }
     }
+
+    /// The path of the user media folder.
+    public var mediaPath: String { "\(root)/\(Self.mediaFolderName)" }
 
     /// The descriptor of a state folder.
     func fd(_ state: SpoolState) -> Int32 { stateFDs[state.index] }

@@ -21,8 +21,3 @@ extension SpoolNames {
     /// The stem of a manifest name, or the whole name when it has no manifest extension.
     public static func manifestStem(of name: String) -> String { stem(of: name) ?? name }
 }
-
-extension SpoolDirectory {
-    /// The folder holding user media (`media/`).
-    public var mediaPath: String { "\(root)/\(Self.mediaFolderName)" }
-}
