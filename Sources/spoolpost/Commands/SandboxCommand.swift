@@ -1,5 +1,6 @@
 import SpoolpostCore
 import ArgumentParser
+import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -31,7 +32,8 @@ struct SandboxCommand: AsyncParsableCommand {
         let service = SandboxService(server: server, running: nil)
         let announce = Task {
             if let bound = try? await server.waitUntilListening() {
-                print("sandbox listening on http://\(host):\(bound)/")
+                // Unbuffered: scripts read this line from a pipe to learn the port.
+                FileHandle.standardOutput.write(Data("sandbox listening on http://\(host):\(bound)/\n".utf8))
             }
         }
         defer { announce.cancel() }
