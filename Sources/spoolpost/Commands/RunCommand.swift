@@ -96,14 +96,12 @@ struct RunCommand: AsyncParsableCommand {
             var configuration = SandboxConfiguration()
             configuration.port = candidate
             let server = SandboxServer(configuration: configuration, logger: logger)
-            let service = SandboxService(server: server)
             let task = Task { try await server.run() }
             do {
                 let bound = try await server.waitUntilListening()
                 return (SandboxService(server: server, running: task), bound)
             } catch {
                 task.cancel()
-                _ = service
                 logger.warning("sandbox could not listen on port \(candidate): \(error)")
             }
         }
