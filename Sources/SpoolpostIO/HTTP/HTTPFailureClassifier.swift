@@ -1,6 +1,5 @@
 import Foundation
 public import SpoolpostCore
-public import SpoolpostIO
 
 /// The generic HTTP error classes shared by adapters; a network's own adapter refines them from its
 /// structured error bodies.
