@@ -91,13 +91,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SpoolpostSandboxTests",
+            dependencies: [
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SpoolpostAdaptersTests",
-            dependencies: ["SpoolpostCore", "SpoolpostIO", "SpoolpostAdapters", "SpoolpostSandbox"],
+            dependencies: [
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostAdapters", "SpoolpostSandbox",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SpoolpostEngineTests",
-            dependencies: ["SpoolpostCore", "SpoolpostIO", "SpoolpostAdapters", "SpoolpostEngine"],
+            dependencies: [
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostAdapters", "SpoolpostEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

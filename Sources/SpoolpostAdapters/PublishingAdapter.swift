@@ -6,18 +6,25 @@ public struct PublishRequest: Sendable {
     public var target: PostTarget
     /// The text for this target (its own, or the manifest's default).
     public var text: String?
-    public var media: [MediaReference]
+    /// The post's media, uploaded and signed for fetching where the storage does that.
+    public var media: [PreparedMedia]
     /// 1 for the first attempt.
     public var attempt: Int
+    /// Steps earlier attempts recorded (upload sessions, container ids, ...), to continue from.
+    public var steps: [String: String]
     /// Stable across attempts and restarts: `<post id>:<target index>`.
     public var idempotencyKey: String { "\(postID):\(target.index)" }
 
-    public init(postID: String, target: PostTarget, text: String?, media: [MediaReference], attempt: Int) {
+    public init(
+        postID: String, target: PostTarget, text: String?, media: [PreparedMedia], attempt: Int,
+        steps: [String: String] = [:]
+    ) {
         self.postID = postID
         self.target = target
         self.text = text
         self.media = media
         self.attempt = attempt
+        self.steps = steps
     }
 }
 
@@ -36,6 +43,14 @@ public protocol PublishingAdapter: Sendable {
     var platform: Platform { get }
     /// The account name from the config.
     var account: String { get }
+    /// True when an attempt's first request may already make the post public (one request per post, as a
+    /// webhook). Adapters with invisible steps first (uploads, containers) return false and call
+    /// ``PublishProgress/beginPublicStep()`` just before the request that publishes.
+    var publicStepIsFirstRequest: Bool { get }
     /// Sends one attempt. Never throws: every failure is classified into an outcome.
-    func publish(_ request: PublishRequest) async -> PublishOutcome
+    func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome
+}
+
+extension PublishingAdapter {
+    public var publicStepIsFirstRequest: Bool { true }
 }

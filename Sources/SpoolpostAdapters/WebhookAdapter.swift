@@ -45,11 +45,13 @@ public struct WebhookAdapter: PublishingAdapter {
         self.init(account: account.name, url: url, secret: secret, timeout: timeout, http: http)
     }
 
-    public func publish(_ request: PublishRequest) async -> PublishOutcome {
+    public func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
         let body = Self.body(for: request)
         var headers = [
             HTTPHeader(name: "Content-Type", value: "application/json"),
             HTTPHeader(name: "Idempotency-Key", value: request.idempotencyKey),
+            // Outside the body, so every attempt sends the same signed body under the same key.
+            HTTPHeader(name: "X-Spoolpost-Attempt", value: String(request.attempt)),
         ]
         if let secret {
             let signature = Hex.encode(HMAC.sha256(key: secret, message: body))
@@ -77,7 +79,8 @@ public struct WebhookAdapter: PublishingAdapter {
         return .published(platformPostID: id, url: answer?["url"] as? String)
     }
 
-    /// The JSON body: `{"id", "text", "media", "target": {"index", "platform", "account", "type"}}`.
+    /// The JSON body: `{"id", "text", "media", "target": {"index", "platform", "account", "type"}}`;
+    /// each media item has its `file`/`gcs`/`url`, `alt`, `type` and, once prepared, `fetch_url`, `mime`, `size`.
     static func body(for request: PublishRequest) -> [UInt8] {
         struct Body: Encodable {
             struct Media: Encodable {
@@ -86,6 +89,15 @@ public struct WebhookAdapter: PublishingAdapter {
                 var url: String?
                 var alt: String?
                 var type: String?
+                /// Where the receiver can fetch the bytes (a signed GET URL for file and gcs items).
+                var fetchURL: String?
+                var mime: String?
+                var size: Int64?
+
+                enum CodingKeys: String, CodingKey {
+                    case file, gcs, url, alt, type, mime, size
+                    case fetchURL = "fetch_url"
+                }
             }
             struct Target: Encodable {
                 var index: Int
@@ -97,10 +109,12 @@ public struct WebhookAdapter: PublishingAdapter {
             var text: String?
             var media: [Media]
             var target: Target
-            var attempt: Int
         }
-        let media = request.media.map { item -> Body.Media in
-            var m = Body.Media(alt: item.alt, type: item.kindHint)
+        let media = request.media.map { prepared -> Body.Media in
+            let item = prepared.reference
+            var m = Body.Media(
+                alt: item.alt, type: item.kindHint, fetchURL: prepared.fetchURL, mime: prepared.mimeType,
+                size: prepared.size)
             switch item.source {
             case .file(let path): m.file = path
             case .gcs(let bucket, let object): m.gcs = "gs://\(bucket)/\(object)"
@@ -112,8 +126,7 @@ public struct WebhookAdapter: PublishingAdapter {
             id: request.postID, text: request.text, media: media,
             target: .init(
                 index: request.target.index, platform: request.target.platform.rawValue,
-                account: request.target.account, type: request.target.type),
-            attempt: request.attempt
+                account: request.target.account, type: request.target.type)
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -10,7 +10,7 @@ extension SpoolEngine {
         let fileName = stem + SpoolNames.extensionPart(of: name)
         var record = PostRecord(manifest: manifest, fileName: fileName, now: now(), warnings: warnings.map(\.description))
         let due = record.dueTargets(at: now())
-        record.beginAttempts(due, now: now())
+        record.beginAttempts(due, now: now(), publicStepFirst: publicStepFirst(manifest))
         posts[stem] = Post(stem: stem, fileName: fileName, state: .publishing, manifest: manifest, record: record, busy: true)
         let result = await commit(SpoolTransaction(
             writes: [statusWrite(.publishing, stem: stem, record)],
@@ -37,7 +37,7 @@ extension SpoolEngine {
             posts[stem] = post
             return
         }
-        post.record.beginAttempts(due, now: now())
+        post.record.beginAttempts(due, now: now(), publicStepFirst: publicStepFirst(post.manifest))
         var transaction = SpoolTransaction(writes: [statusWrite(.publishing, stem: stem, post.record)])
         let from = post.state
         if from == .scheduled {
@@ -73,18 +73,20 @@ extension SpoolEngine {
                 adapters.adapter(forAccount: target.account),
                 PublishRequest(
                     postID: post.manifest.id, target: target, text: post.manifest.text(for: target),
-                    media: post.manifest.media, attempt: post.record.targets[index].attempts)
+                    media: post.manifest.media.map(PreparedMedia.init(unprepared:)), attempt: post.record.targets[index].attempts,
+                    steps: post.record.targets[index].steps),
+                progress(stem: stem, target: index)
             )
         }
         await withTaskGroup(of: (Int, PublishOutcome).self) { group in
-            for (adapter, request) in requests {
+            for (adapter, request, progress) in requests {
                 group.addTask {
                     guard let adapter else {
                         return (request.target.index, .failed(SpoolpostError(
                             .invalidConfig,
                             "no account '\(request.target.account)' in the config any more; add it back and run `spoolpost retry \(request.postID)`")))
                     }
-                    return (request.target.index, await adapter.publish(request))
+                    return (request.target.index, await adapter.publish(request, progress: progress))
                 }
             }
             for await (index, outcome) in group {
@@ -96,6 +98,38 @@ extension SpoolEngine {
         posts[stem] = post
         if post.state == .publishing, let next = post.record.nextRetryAt {
             retryTimes.insert(stem, due: next)
+        }
+    }
+
+    /// Whether each target's adapter publishes with its first request (see ``PublishingAdapter``).
+    private func publicStepFirst(_ manifest: Manifest) -> (Int) -> Bool {
+        let adapters = self.adapters
+        return { index in
+            adapters.adapter(forAccount: manifest.targets[index].account)?.publicStepIsFirstRequest ?? true
+        }
+    }
+
+    /// The recorder an adapter uses to make its steps durable in the post's status file.
+    private func progress(stem: String, target index: Int) -> PublishProgress {
+        PublishProgress(
+            recordStep: { [weak self] (key: String, value: String?) async throws(SpoolpostError) in
+                try await self?.recordStep(stem: stem, target: index, update: { $0.recordStep(index, key: key, value: value, now: $1) })
+            },
+            beginPublicStep: { [weak self] () async throws(SpoolpostError) in
+                try await self?.recordStep(stem: stem, target: index, update: { $0.beginPublicStep(index, now: $1) })
+            })
+    }
+
+    private func recordStep(
+        stem: String, target index: Int, update: (inout PostRecord, Date) -> Void
+    ) async throws(SpoolpostError) {
+        guard var post = posts[stem], post.state == .publishing else {
+            throw SpoolpostError(.cancelled, "the post left publishing/ while target \(index) was being sent")
+        }
+        update(&post.record, now())
+        posts[stem] = post
+        guard case .committed = await commit(progressTransaction(stem: stem, post.record)) else {
+            throw SpoolpostError(.io, "could not record the progress of target \(index) in the status file")
         }
     }
 

@@ -15,8 +15,10 @@ public enum RetryAfter {
         guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]) else { return nil }
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         guard let monthIndex = months.firstIndex(of: String(parts[2])) else { return nil }
-        let time = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard time.count == 3 else { return nil }
+        let time = parts[4].split(separator: ":", omittingEmptySubsequences: false).compactMap { Int($0) }
+        guard time.count == 3, (0...23).contains(time[0]), (0...59).contains(time[1]), (0...60).contains(time[2]),
+            (1...31).contains(day), (1...9999).contains(year)
+        else { return nil }
         var components = DateComponents()
         components.year = year
         components.month = monthIndex + 1
@@ -26,6 +28,10 @@ public enum RetryAfter {
         components.second = time[2]
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: components)
+        // Calendar normalises out-of-range fields (32 Nov becomes 2 Dec); a date that does not round-trip is refused.
+        guard let date = calendar.date(from: components),
+            calendar.component(.day, from: date) == day, calendar.component(.month, from: date) == monthIndex + 1
+        else { return nil }
+        return date
     }
 }

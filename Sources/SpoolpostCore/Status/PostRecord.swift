@@ -14,6 +14,8 @@ public struct PostRecord: Sendable, Hashable {
     public var scheduledAt: Date?
     public var publishedAt: Date?
     public var targets: [TargetRecord]
+    /// The post's media: uploads and checks, shared by every target.
+    public var media: [MediaRecord]
     /// Validation errors, for `INVALID` posts, as `FILE:LINE:COL: path: message` lines.
     public var errors: [String]
     /// Validation warnings (for example a schedule time that had already passed).
@@ -26,6 +28,7 @@ public struct PostRecord: Sendable, Hashable {
         self.createdAt = now
         self.updatedAt = now
         self.targets = targets
+        self.media = []
         self.errors = []
         self.warnings = []
     }
@@ -75,15 +78,31 @@ public struct PostRecord: Sendable, Hashable {
     // MARK: - Transitions
 
     /// Records that attempts of `indices` are about to be sent. Must be durable before any request leaves.
-    public mutating func beginAttempts(_ indices: [Int], now: Date) {
+    /// - Parameter publicStepFirst: true when the first request of an attempt may already make the post
+    ///   public (a single-request network): the attempt's public step is then recorded as begun too.
+    public mutating func beginAttempts(_ indices: [Int], now: Date, publicStepFirst: (Int) -> Bool = { _ in true }) {
         for i in indices {
             targets[i].status = .sending
             targets[i].attempts += 1
             targets[i].sendingSince = now
+            targets[i].publicStepStarted = publicStepFirst(i)
             targets[i].nextAttemptAt = nil
             targets[i].retryDelay = nil
         }
         status = .publishing
+        updatedAt = now
+    }
+
+    /// Records that an attempt is about to send the request that makes the post public.
+    public mutating func beginPublicStep(_ index: Int, now: Date) {
+        targets[index].publicStepStarted = true
+        updatedAt = now
+    }
+
+    /// Records the result of a step invisible to the public (an upload, a container), so a later attempt
+    /// continues from it.
+    public mutating func recordStep(_ index: Int, key: String, value: String?, now: Date) {
+        targets[index].steps[key] = value
         updatedAt = now
     }
 
@@ -95,6 +114,7 @@ public struct PostRecord: Sendable, Hashable {
         targets[index].publishedAt = now
         targets[index].error = nil
         targets[index].sendingSince = nil
+        targets[index].publicStepStarted = true
         if publishedAt == nil { publishedAt = now }
         finishIfComplete(now: now)
     }
@@ -104,6 +124,7 @@ public struct PostRecord: Sendable, Hashable {
         let attempts = targets[index].attempts
         targets[index].error = TargetError(error, attempts: attempts, maxAttempts: retry.maxAttempts)
         targets[index].sendingSince = nil
+        targets[index].publicStepStarted = true
         if error.isRetryable && retry.allowsAttempt(attempts + 1) {
             let delay = retry.delay(beforeAttempt: attempts + 1, retryAfter: error.retryAfter)
             targets[index].status = .retrying
@@ -117,13 +138,20 @@ public struct PostRecord: Sendable, Hashable {
 
     /// Start-up recovery of targets recorded in flight when the daemon stopped.
     ///
-    /// At most once (the default), such a target is marked UNKNOWN: a person checks the network and runs
-    /// `spoolpost retry`. At least once, it is sent again with the same idempotency key.
+    /// An attempt that had not begun its public step resumes from its recorded steps: nothing public was
+    /// sent. Past that point, at most once (the default), the target is marked UNKNOWN: a person checks the
+    /// network and runs `spoolpost retry`. At least once, it is sent again with the same idempotency key.
     /// - Returns: the indices that were in flight.
     @discardableResult
     public mutating func recoverInterruptedAttempts(delivery: DeliveryGuarantee, retry: RetryPolicy, now: Date) -> [Int] {
         let interrupted = targets.indices.filter { targets[$0].status == .sending }
         for i in interrupted {
+            guard targets[i].publicStepStarted else {
+                targets[i].status = .pending
+                targets[i].sendingSince = nil
+                targets[i].publicStepStarted = true
+                continue
+            }
             switch delivery {
             case .atMostOnce:
                 targets[i].status = .unknown
@@ -154,6 +182,7 @@ public struct PostRecord: Sendable, Hashable {
             targets[i].nextAttemptAt = nil
             targets[i].retryDelay = nil
             targets[i].sendingSince = nil
+            targets[i].publicStepStarted = true
         }
         status = .publishing
         updatedAt = now

@@ -19,6 +19,7 @@ public enum PostRecordCodec {
         fields.append(("scheduled_at", record.scheduledAt.map { .string(RFC3339.format($0)) } ?? .null))
         fields.append(("published_at", record.publishedAt.map { .string(RFC3339.format($0)) } ?? .null))
         fields.append(("results", .list(record.targets.map(targetValue))))
+        if !record.media.isEmpty { fields.append(("media", .list(record.media.map(mediaValue)))) }
         if !record.errors.isEmpty { fields.append(("errors", .list(record.errors.map { .string($0) }))) }
         if !record.warnings.isEmpty { fields.append(("warnings", .list(record.warnings.map { .string($0) }))) }
         return YAMLWriter.write(.map(fields))
@@ -55,6 +56,7 @@ public enum PostRecordCodec {
         ]
         if let publishedAt = target.publishedAt { fields.append(("published_at", .string(RFC3339.format(publishedAt)))) }
         if let since = target.sendingSince { fields.append(("sending_since", .string(RFC3339.format(since)))) }
+        if !target.publicStepStarted { fields.append(("public_step_started", .bool(false))) }
         if let next = target.nextAttemptAt { fields.append(("next_attempt_at", .string(RFC3339.format(next)))) }
         if let delay = target.retryDelay { fields.append(("retry_delay", .double(delay))) }
         if let error = target.error {
@@ -74,6 +76,24 @@ public enum PostRecordCodec {
         if !target.steps.isEmpty {
             fields.append(("steps", .map(target.steps.sorted(by: { $0.key < $1.key }).map { ($0.key, .string($0.value)) })))
         }
+        return .map(fields)
+    }
+
+    private static func mediaValue(_ media: MediaRecord) -> YAMLValue {
+        var fields: [(String, YAMLValue)] = [("media", .int(media.index)), ("source", .string(media.source))]
+        func add(_ key: String, _ value: String?) { if let value { fields.append((key, .string(value))) } }
+        add("bucket", media.bucket)
+        add("object", media.object)
+        add("state", media.state?.rawValue)
+        add("file_type", media.fileType)
+        if let size = media.size { fields.append(("size", .int(Int(size)))) }
+        add("mime", media.mimeType)
+        add("md5", media.md5)
+        add("upload_session", media.uploadSession)
+        if let confirmed = media.confirmedBytes { fields.append(("confirmed_bytes", .int(Int(confirmed)))) }
+        add("uploaded_at", media.uploadedAt.map(RFC3339.format))
+        add("expires_at", media.expiresAt.map(RFC3339.format))
+        add("deleted_at", media.deletedAt.map(RFC3339.format))
         return .map(fields)
     }
 
@@ -107,6 +127,7 @@ public enum PostRecordCodec {
             target.url = string(node["url"])
             target.publishedAt = date(node["published_at"])
             target.sendingSince = date(node["sending_since"])
+            target.publicStepStarted = node["public_step_started"]?.scalar != "false"
             target.nextAttemptAt = date(node["next_attempt_at"])
             target.retryDelay = node["retry_delay"]?.scalar.flatMap { Double($0) }
             if let error = node["error"], error.mapping != nil {
@@ -124,6 +145,25 @@ public enum PostRecordCodec {
                 if let key = pair.key.scalar, let value = pair.value.scalar { target.steps[key] = value }
             }
             record.targets.append(target)
+        }
+        for (position, node) in (root["media"]?.sequence ?? []).enumerated() {
+            guard let source = node["source"]?.scalar else {
+                return .failure(StatusFileError("media[\(position)] has no source"))
+            }
+            var media = MediaRecord(index: node["media"]?.scalar.flatMap { Int($0) } ?? position, source: source)
+            media.bucket = string(node["bucket"])
+            media.object = string(node["object"])
+            media.state = string(node["state"]).flatMap(MediaUploadState.init(rawValue:))
+            media.size = string(node["size"]).flatMap { Int64($0) }
+            media.mimeType = string(node["mime"])
+            media.fileType = string(node["file_type"])
+            media.expiresAt = date(node["expires_at"])
+            media.md5 = string(node["md5"])
+            media.uploadSession = string(node["upload_session"])
+            media.confirmedBytes = string(node["confirmed_bytes"]).flatMap { Int64($0) }
+            media.uploadedAt = date(node["uploaded_at"])
+            media.deletedAt = date(node["deleted_at"])
+            record.media.append(media)
         }
         return .success(record)
     }

@@ -15,6 +15,11 @@ public struct TargetRecord: Sendable, Hashable {
     public var publishedAt: Date?
     /// When the current attempt was recorded as in flight.
     public var sendingSince: Date?
+    /// False while the current attempt has made only requests invisible to the public (uploads, containers).
+    /// Recovery resumes such an interrupted attempt from its steps; once the request that makes the post
+    /// public may have left, an interrupted attempt is UNKNOWN. True unless known otherwise, so a record
+    /// that does not say is treated as possibly public.
+    public var publicStepStarted: Bool
     /// When the next attempt is due, while `status == .retrying`.
     public var nextAttemptAt: Date?
     /// The delay chosen before `nextAttemptAt`, for the retry file.
@@ -29,6 +34,7 @@ public struct TargetRecord: Sendable, Hashable {
         self.account = account
         self.status = .pending
         self.attempts = 0
+        self.publicStepStarted = true
         self.steps = [:]
     }
 }

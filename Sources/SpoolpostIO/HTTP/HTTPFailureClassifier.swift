@@ -43,6 +43,9 @@ public enum HTTPFailureClassifier {
     public static func classify(
         _ error: HTTPClientError, service: String, repeatable: Bool
     ) -> SpoolpostError {
+        if error.requestMayHaveBeenSent && !repeatable && [.responseTooLarge, .cancelled, .other].contains(error.kind) {
+            return unknownOutcome(error, service: service)
+        }
         switch error.kind {
         case .couldNotConnect:
             return SpoolpostError(.connection, "could not connect to \(service): \(error.message)", retryable: true)
@@ -51,10 +54,7 @@ public enum HTTPFailureClassifier {
         case .connectionLost where !error.requestMayHaveBeenSent || repeatable:
             return SpoolpostError(.connection, "the connection to \(service) broke: \(error.message)", retryable: true)
         case .timedOut, .connectionLost:
-            return SpoolpostError(
-                .unknownOutcome,
-                "the request to \(service) was sent but no answer came (\(error.message)); it may have been published",
-                retryable: false)
+            return unknownOutcome(error, service: service)
         case .responseTooLarge:
             return SpoolpostError(.serverError, "\(service) sent an oversized response: \(error.message)", retryable: true)
         case .invalidRequest:
@@ -64,6 +64,13 @@ public enum HTTPFailureClassifier {
         case .other:
             return SpoolpostError(.connection, "the request to \(service) failed: \(error.message)", retryable: true)
         }
+    }
+
+    private static func unknownOutcome(_ error: HTTPClientError, service: String) -> SpoolpostError {
+        SpoolpostError(
+            .unknownOutcome,
+            "the request to \(service) was sent but no usable answer came (\(error.message)); it may have been published",
+            retryable: false)
     }
 
     /// A short, single-line excerpt of an error body, for the message (bodies never carry our secrets).

@@ -60,4 +60,20 @@ public enum ManifestFile {
         }
         return nil
     }
+
+    /// What keeps the file at `path` from being taken as a manifest: a symlink, not a regular file, over the
+    /// size limit. Nil when it may be read; throws when it does not exist.
+    public static func fileProblem(atPath path: String, maxBytes: Int = 1 << 20) throws(SpoolpostError) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw SpoolpostError(.io, "\(path): no such file") }
+        switch info.st_mode & S_IFMT {
+        case S_IFLNK: return "a symlink; give the file itself"
+        case S_IFREG: break
+        default: return "not a regular file"
+        }
+        guard info.st_size <= maxBytes else {
+            return "\(info.st_size) bytes is over the \(maxBytes)-byte limit for a manifest"
+        }
+        return nil
+    }
 }

@@ -54,15 +54,9 @@ struct ManifestValidation {
 
     func validate(file: String) throws -> (bytes: [UInt8], result: ManifestReadResult) {
         let name = (file as NSString).lastPathComponent
-        var info = stat()
-        guard lstat(file, &info) == 0 else { throw CLIError("\(file): no such file") }
-        if (info.st_mode & S_IFMT) == S_IFLNK {
-            return ([], failure(name, "a symlink; give the file itself"))
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { return ([], failure(name, "not a regular file")) }
-        guard info.st_size <= 1 << 20 else {
-            return ([], failure(name, "\(info.st_size) bytes is over the 1048576-byte limit for a manifest"))
-        }
+        let problem: String?
+        do { problem = try ManifestFile.fileProblem(atPath: file) } catch { throw CLIError(error.message) }
+        if let problem { return ([], failure(name, problem)) }
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot be read") }
         let taken = spool.map { SpoolInspector(spool: $0).takenIDs() } ?? [:]
         let mediaRoot = (loaded.spoolRoot as NSString).appendingPathComponent("media")
