@@ -44,6 +44,11 @@ public struct AdapterRegistry: Sendable {
 
     public func adapter(forAccount name: String) -> (any PublishingAdapter)? { adapters[name] }
 
+    /// The rules of the target's network, for ``ManifestReader/Context/targetProblems``.
+    public func problems(with check: TargetCheck) -> [TargetProblem] {
+        adapters[check.target.account]?.problems(with: check) ?? []
+    }
+
     static func resolve(_ path: String, against base: String) -> String {
         path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
     }

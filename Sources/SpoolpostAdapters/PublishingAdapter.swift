@@ -49,8 +49,12 @@ public protocol PublishingAdapter: Sendable {
     var publicStepIsFirstRequest: Bool { get }
     /// Sends one attempt. Never throws: every failure is classified into an outcome.
     func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome
+    /// The network's rules for one target (text length, media counts and kinds, required fields), checked
+    /// when the manifest is validated, before anything is sent.
+    func problems(with check: TargetCheck) -> [TargetProblem]
 }
 
 extension PublishingAdapter {
     public var publicStepIsFirstRequest: Bool { true }
+    public func problems(with check: TargetCheck) -> [TargetProblem] { [] }
 }

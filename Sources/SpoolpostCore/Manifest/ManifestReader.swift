@@ -19,6 +19,10 @@ public struct ManifestReader {
         public var mediaFileProblem: @Sendable (String) -> String?
         /// The state folder (`scheduled`, `publishing`, `done`) that already holds this id, or nil.
         public var existingState: @Sendable (String) -> String?
+        /// The MIME type of a media item as far as it is known without fetching it (a `file:` item's bytes).
+        public var mediaType: @Sendable (MediaReference) -> String? = { _ in nil }
+        /// The rules of the target's network (text limits, media counts and kinds), from its adapter.
+        public var targetProblems: @Sendable (TargetCheck) -> [TargetProblem] = { _ in [] }
 
         public init(
             fileName: String,
@@ -112,7 +116,41 @@ private struct ReadState {
         let hasContent = mediaNode.map(hasMediaItems) ?? false || (fields["text"] != nil && text == nil)
         let targets = readTargets(fields, root: root, text: text, hasContent: hasContent)
         guard let id, let targets else { return nil }
-        return Manifest(id: id, text: text, media: media, scheduleAt: scheduleAt, targets: targets)
+        let manifest = Manifest(id: id, text: text, media: media, scheduleAt: scheduleAt, targets: targets)
+        if !reader.hasErrors { checkNetworkRules(manifest, fields: fields) }
+        return manifest
+    }
+
+    /// Each target against its network's rules, so a post that would fail on one network is refused whole
+    /// instead of going out PARTIAL.
+    mutating func checkNetworkRules(_ manifest: Manifest, fields: SchemaReader.Fields) {
+        let mediaTypes = manifest.media.map { reference -> String? in
+            context.mediaType(reference) ?? MediaTypeGuess.mimeType(for: reference)
+        }
+        let targetNodes = fields["targets"]?.sequence ?? []
+        let targetsPath = fields.spelling("targets")
+        for target in manifest.targets {
+            let problems = context.targetProblems(TargetCheck(manifest: manifest, target: target, mediaTypes: mediaTypes))
+            guard !problems.isEmpty else { continue }
+            let node = target.index < targetNodes.count ? targetNodes[target.index] : nil
+            let targetPath = SchemaReader.path(targetsPath, target.index)
+            for problem in problems {
+                var mark = node?.mark
+                var path = targetPath
+                if let field = problem.field {
+                    if let own = node?[field] {
+                        mark = own.mark
+                        path = SchemaReader.path(targetPath, field)
+                    } else if field == "text" || field == "media", let shared = fields[field] {
+                        mark = shared.mark
+                        path = fields.spelling(field)
+                    } else {
+                        path = SchemaReader.path(targetPath, field)
+                    }
+                }
+                reader.error(mark, path, "\(target.platform.rawValue) account '\(target.account)': \(problem.message)")
+            }
+        }
     }
 
     // MARK: id

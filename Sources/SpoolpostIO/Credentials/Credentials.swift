@@ -56,4 +56,49 @@ public struct Credentials: Sendable, CustomStringConvertible {
         }
         return Credentials(path: path, values: values)
     }
+
+    /// Replaces the credentials file with `values` (a refreshed token, say), mode 0600: a temporary file,
+    /// fsync, rename over the old one, fsync of the folder, so a crash leaves the old or the new file whole.
+    public static func save(path: String, values: [String: String]) throws(SpoolpostError) {
+        let text = YAMLWriter.write(.map(values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty
+            ? "." : (path as NSString).deletingLastPathComponent
+        let temporary = path + ".\(getpid()).tmp"
+        func failure(_ what: String) -> SpoolpostError {
+            SpoolpostError(.io, "could not save credentials file \(path) (\(what): \(String(cString: strerror(errno))))")
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("create") }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                close(fd)
+                unlink(temporary)
+                throw failure("write")
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else {
+            close(fd)
+            unlink(temporary)
+            throw failure("fsync")
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw failure("rename")
+        }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw failure("open folder") }
+        defer { close(directoryFD) }
+        guard fsync(directoryFD) == 0 else { throw failure("fsync folder") }
+    }
+
+    /// These credentials with some values replaced, for ``save(path:values:)``.
+    public func updating(_ changes: [String: String]) -> [String: String] {
+        values.merging(changes) { $1 }
+    }
 }
