@@ -13,7 +13,7 @@ struct Spoolpost: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, RunCommand.self, SubmitCommand.self, ValidateCommand.self, StatusCommand.self,
-            RetryCommand.self, CancelCommand.self, SandboxCommand.self,
+            RetryCommand.self, CancelCommand.self, SandboxCommand.self, SignCommand.self, UploadURLCommand.self,
         ]
     )
 }

@@ -47,11 +47,16 @@ public struct Configuration: Sendable {
     public var delivery: DeliveryGuarantee
     /// `accounts:`, keyed by name.
     public var accounts: [String: AccountConfig]
+    /// `storage:`: the bucket media goes to, or the embedded store.
+    public var storage: StorageConfiguration
+    /// `media:`: size limits per media kind.
+    public var mediaLimits: MediaLimits
 
     public init(
         spoolPath: String = "spool", workers: Int = 5, retry: RetryPolicy = RetryPolicy(),
         schedule: SchedulePolicy = SchedulePolicy(), timeZone: String? = nil, delivery: DeliveryGuarantee = .atMostOnce,
-        accounts: [String: AccountConfig] = [:]
+        accounts: [String: AccountConfig] = [:], storage: StorageConfiguration = StorageConfiguration(),
+        mediaLimits: MediaLimits = MediaLimits()
     ) {
         self.spoolPath = spoolPath
         self.workers = workers
@@ -60,6 +65,8 @@ public struct Configuration: Sendable {
         self.timeZone = timeZone
         self.delivery = delivery
         self.accounts = accounts
+        self.storage = storage
+        self.mediaLimits = mediaLimits
     }
 
     /// Every default, and no accounts.

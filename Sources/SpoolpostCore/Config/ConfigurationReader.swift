@@ -3,7 +3,7 @@ import Foundation
 /// Reads and validates spoolpost.yaml, reporting every problem.
 public enum ConfigurationReader {
     static let topLevel = SchemaReader.Schema(
-        accepted: ["spool", "workers", "timezone", "delivery", "retry", "schedule", "accounts"])
+        accepted: ["spool", "workers", "timezone", "delivery", "retry", "schedule", "accounts", "storage", "media"])
     static let retrySchema = SchemaReader.Schema(accepted: ["max_attempts", "base_delay", "max_delay"])
     static let scheduleSchema = SchemaReader.Schema(accepted: ["max_ahead", "late_grace", "reject_late"])
     static let accountSchema = SchemaReader.Schema(accepted: ["platform", "credentials"])
@@ -22,7 +22,8 @@ public enum ConfigurationReader {
         var reader = SchemaReader(file: fileName)
         guard let root, !root.isNull else { return (Configuration.defaults, []) }
         var configuration = Configuration.defaults
-        let what = "a mapping of settings (spool, workers, timezone, delivery, retry, schedule, accounts)"
+        let what =
+            "a mapping of settings (spool, workers, timezone, delivery, retry, schedule, accounts, storage, media)"
         if let fields = reader.fields(of: root, path: "", what: what, schema: topLevel) {
             read(fields, into: &configuration, &reader)
         }
@@ -71,6 +72,12 @@ public enum ConfigurationReader {
         if let node = fields["accounts"], !node.isNull {
             configuration.accounts = readAccounts(node, &reader)
         }
+        if let node = fields["storage"] {
+            readStorage(node, into: &configuration.storage, &reader)
+        }
+        if let node = fields["media"] {
+            readMedia(node, into: &configuration.mediaLimits, &reader)
+        }
     }
 
     private static func readRetry(_ node: YAMLNode, into retry: inout RetryPolicy, _ reader: inout SchemaReader) {
@@ -114,7 +121,7 @@ public enum ConfigurationReader {
         }
     }
 
-    private static func positiveDuration(_ node: YAMLNode, _ path: String, _ reader: inout SchemaReader) -> Double? {
+    static func positiveDuration(_ node: YAMLNode, _ path: String, _ reader: inout SchemaReader) -> Double? {
         guard let seconds = reader.duration(node, path: path) else { return nil }
         guard seconds > 0 else {
             reader.error(node.mark, path, "must be longer than zero")
