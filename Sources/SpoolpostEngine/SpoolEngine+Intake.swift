@@ -118,15 +118,9 @@ extension SpoolEngine {
         let snapshot = index.compactMapValues { entry -> String? in
             Self.blocksReuse(entry) ? entry.state.rawValue : nil
         }
-        let mediaRoot = spool.mediaPath
-        var context = ManifestReader.Context(
-            fileName: "",
-            accounts: configuration.accounts.mapValues(\.platform),
-            now: now(),
-            schedule: configuration.schedule,
-            defaultTimeZone: configuration.timeZone)
+        var context = ManifestRules.context(
+            configuration: configuration, mediaRoot: spool.mediaPath, adapters: adapters, now: now())
         context.existingState = { id in snapshot[id] }
-        context.mediaFileProblem = { path in ManifestFile.mediaFileProblem(path, mediaRoot: mediaRoot) }
         return context
     }
 

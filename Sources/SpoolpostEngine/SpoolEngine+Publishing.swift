@@ -64,23 +64,38 @@ extension SpoolEngine {
         await send(stem: stem, targets: due)
     }
 
-    /// Publishes the given targets concurrently; each outcome is recorded durably as it arrives.
+    /// Publishes the given targets concurrently; each outcome is recorded durably as it arrives. Media that
+    /// needs the bucket is uploaded and signed first; if that fails, every target of the attempt fails with it.
     private func send(stem: String, targets: [Int]) async {
-        guard let post = posts[stem] else { return }
+        guard posts[stem] != nil else { return }
+        var prepared: [PreparedMedia]? = posts[stem]?.manifest.media.map(PreparedMedia.init(unprepared:))
+        var mediaError: SpoolpostError? = nil
+        if let manifest = posts[stem]?.manifest, MediaStager.needsStorage(manifest) {
+            switch await stageMedia(stem: stem) {
+            case .success(let media):
+                prepared = media
+                mediaError = await markPublicSteps(stem: stem, targets: targets)
+            case .failure(let error):
+                mediaError = error
+            }
+        }
+        guard let post = posts[stem], let prepared else { return }
         let requests = targets.map { index in
             let target = post.manifest.targets[index]
             return (
                 adapters.adapter(forAccount: target.account),
                 PublishRequest(
                     postID: post.manifest.id, target: target, text: post.manifest.text(for: target),
-                    media: post.manifest.media.map(PreparedMedia.init(unprepared:)), attempt: post.record.targets[index].attempts,
+                    media: prepared, attempt: post.record.targets[index].attempts,
                     steps: post.record.targets[index].steps),
                 progress(stem: stem, target: index)
             )
         }
+        let failure = mediaError
         await withTaskGroup(of: (Int, PublishOutcome).self) { group in
             for (adapter, request, progress) in requests {
                 group.addTask {
+                    if let mediaError = failure { return (request.target.index, .failed(mediaError)) }
                     guard let adapter else {
                         return (request.target.index, .failed(SpoolpostError(
                             .invalidConfig,
@@ -101,11 +116,71 @@ extension SpoolEngine {
         }
     }
 
-    /// Whether each target's adapter publishes with its first request (see ``PublishingAdapter``).
+    /// Whether each target's adapter publishes with its first request (see ``PublishingAdapter``). Media
+    /// uploads come first when the post has media for the bucket: the public step is then marked after them.
     private func publicStepFirst(_ manifest: Manifest) -> (Int) -> Bool {
         let adapters = self.adapters
+        let uploadsFirst = MediaStager.needsStorage(manifest)
         return { index in
-            adapters.adapter(forAccount: manifest.targets[index].account)?.publicStepIsFirstRequest ?? true
+            !uploadsFirst && adapters.adapter(forAccount: manifest.targets[index].account)?.publicStepIsFirstRequest ?? true
+        }
+    }
+
+    /// After the media steps: targets whose adapter publishes with its first request get their public step
+    /// recorded, in one commit, before any request leaves.
+    private func markPublicSteps(stem: String, targets: [Int]) async -> SpoolpostError? {
+        guard var post = posts[stem] else { return nil }
+        let marked = targets.filter { index in
+            !post.record.targets[index].publicStepStarted
+                && adapters.adapter(forAccount: post.manifest.targets[index].account)?.publicStepIsFirstRequest ?? true
+        }
+        guard !marked.isEmpty else { return nil }
+        for index in marked { post.record.beginPublicStep(index, now: now()) }
+        posts[stem] = post
+        guard case .committed = await commit(progressTransaction(stem: stem, post.record)) else {
+            return SpoolpostError(.io, "could not record the start of the publishing requests", retryable: true)
+        }
+        return nil
+    }
+
+    /// Uploads and signs the post's media through the stager, recording each step in the status file.
+    private func stageMedia(stem: String) async -> Result<[PreparedMedia], SpoolpostError> {
+        guard let post = posts[stem] else { return .failure(SpoolpostError(.cancelled, "the post is gone")) }
+        guard let media else {
+            return .failure(SpoolpostError(
+                .invalidConfig, "the post has file: or gcs: media, but no storage is set up in this process"))
+        }
+        let records = Dictionary(post.record.media.map { ($0.index, $0) }, uniquingKeysWith: { $1 })
+        // The object layout's {owner}: the account of the post's first target.
+        let owner = post.manifest.targets.first?.account ?? "spoolpost"
+        do throws(SpoolpostError) {
+            let prepared = try await media.prepare(post.manifest, records: records, owner: owner) {
+                [weak self] (record: MediaRecord) async throws(SpoolpostError) in
+                try await self?.recordMedia(stem: stem, record)
+            }
+            return .success(prepared)
+        } catch {
+            log(.warning, "media not ready: \(error.message)", post: post.manifest.id, ["code": "\(error.code)"])
+            return .failure(error)
+        }
+    }
+
+    private func recordMedia(stem: String, _ media: MediaRecord) async throws(SpoolpostError) {
+        guard var post = posts[stem], post.state == .publishing else {
+            throw SpoolpostError(.cancelled, "the post left publishing/ while its media was being uploaded")
+        }
+        let previous = post.record.media.first { $0.index == media.index }
+        post.record.media.removeAll { $0.index == media.index }
+        post.record.media.append(media)
+        post.record.media.sort { $0.index < $1.index }
+        post.record.updatedAt = now()
+        posts[stem] = post
+        guard case .committed = await commit(progressTransaction(stem: stem, post.record)) else {
+            throw SpoolpostError(.io, "could not record the media upload in the status file", retryable: true)
+        }
+        if media.state == .uploaded, previous?.state != .uploaded, let path = media.gcsPath {
+            log(.info, "media uploaded", post: post.manifest.id,
+                ["media": "\(media.index)", "object": "\(path)", "bytes": "\(media.size ?? 0)"])
         }
     }
 

@@ -44,6 +44,8 @@ public actor SpoolEngine: Service {
     let spool: SpoolDirectory
     let committer: GroupCommitter
     let adapters: AdapterRegistry
+    /// Uploads and signs media; nil where no storage is set up (posts with `file:` or `gcs:` media then fail).
+    let media: MediaStager?
     let settings: EngineSettings
     let logger: Logger
     let now: @Sendable () -> Date
@@ -71,12 +73,13 @@ public actor SpoolEngine: Service {
     public internal(set) var completedPosts = 0
 
     public init(
-        spool: SpoolDirectory, adapters: AdapterRegistry, settings: EngineSettings, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
+        spool: SpoolDirectory, adapters: AdapterRegistry, media: MediaStager? = nil, settings: EngineSettings,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.spool = spool
         self.committer = GroupCommitter(spool: spool)
         self.adapters = adapters
+        self.media = media
         self.settings = settings
         self.logger = logger
         self.now = now

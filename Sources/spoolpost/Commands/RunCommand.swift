@@ -68,6 +68,13 @@ struct RunCommand: AsyncParsableCommand {
 
         let http = try HTTPClient()
         defer { http.shutdown() }
+        let storage = try await StorageRuntime.start(loaded, logger: logger)
+        if let server = storage.server {
+            logger.info(
+                "media go to the embedded object store",
+                metadata: ["endpoint": "\(storage.signer.endpoint ?? "")", "bucket": "\(storage.signer.bucket)"])
+            services.append(.init(service: StartedServerService(running: server)))
+        }
         let adapters: AdapterRegistry
         do {
             adapters = try AdapterRegistry(configuration: loaded.configuration, baseDirectory: loaded.baseDirectory, http: http)
@@ -75,10 +82,14 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError(error.message)
         }
         let engine = SpoolEngine(
-            spool: spool, adapters: adapters,
+            spool: spool, adapters: adapters, media: storage.stager(loaded, http: http),
             settings: EngineSettings(configuration: loaded.configuration, once: once, pollInterval: pollInterval),
             logger: logger)
         services.append(.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup))
+        if !once {
+            let cleanup = MediaCleanup(spool: spool, stager: storage.stager(loaded, http: http), logger: logger)
+            services.append(.init(service: MediaCleanupService(cleanup: cleanup)))
+        }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -91,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Starts the sandbox on the preferred port, or a free one if that is taken.
-    static func startSandbox(port: Int, logger: Logger) async throws -> (service: SandboxService, port: Int) {
+    static func startSandbox(port: Int, logger: Logger) async throws -> (service: StartedServerService, port: Int) {
         for candidate in Set([port, 0]).sorted(by: >) {
             var configuration = SandboxConfiguration()
             configuration.port = candidate
@@ -99,7 +110,7 @@ struct RunCommand: AsyncParsableCommand {
             let task = Task { try await server.run() }
             do {
                 let bound = try await server.waitUntilListening()
-                return (SandboxService(server: server, running: task), bound)
+                return (StartedServerService(running: task), bound)
             } catch {
                 task.cancel()
                 logger.warning("sandbox could not listen on port \(candidate): \(error)")
@@ -109,21 +120,17 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs an already started sandbox as a service of the group, so it stops after the engine.
-struct SandboxService: Service {
-    let server: SandboxServer
-    var running: Task<Void, any Error>?
+/// Runs an already started server (the sandbox, the embedded store) as a service of the group, so it stops
+/// after the engine.
+struct StartedServerService: Service {
+    var running: Task<Void, any Error>
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
-            if let running {
-                try await withTaskCancellationHandler {
-                    try await running.value
-                } onCancel: {
-                    running.cancel()
-                }
-            } else {
-                try await server.run()
+            try await withTaskCancellationHandler {
+                try await running.value
+            } onCancel: {
+                running.cancel()
             }
         }
     }

@@ -29,7 +29,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         let server = SandboxServer(configuration: configuration, logger: logger)
-        let service = SandboxService(server: server, running: nil)
+        let service = StartedServerService(running: Task { try await server.run() })
         let announce = Task {
             if let bound = try? await server.waitUntilListening() {
                 // Unbuffered: scripts read this line from a pipe to learn the port.

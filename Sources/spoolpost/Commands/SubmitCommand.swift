@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpoolpostAdapters
 import SpoolpostCore
 import SpoolpostEngine
 import SpoolpostIO
@@ -19,7 +20,9 @@ struct SubmitCommand: ParsableCommand {
     func run() throws {
         let loaded = try LoadedConfiguration.load(options)
         let spool = try openSpool(loaded)
-        let validation = ManifestValidation(loaded: loaded, spool: spool)
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let validation = ManifestValidation(loaded: loaded, spool: spool, http: http)
         var accepted: [(bytes: [UInt8], name: String, id: String)] = []
         var problems = 0
         for file in files {
@@ -51,6 +54,22 @@ struct SubmitCommand: ParsableCommand {
 struct ManifestValidation {
     let loaded: LoadedConfiguration
     let spool: SpoolDirectory?
+    /// The accounts' adapters, for each network's rules; nil when they could not be built (then only the
+    /// manifest's own rules are checked, and a warning says so).
+    let adapters: AdapterRegistry?
+
+    init(loaded: LoadedConfiguration, spool: SpoolDirectory?, http: HTTPClient) {
+        self.loaded = loaded
+        self.spool = spool
+        do {
+            adapters = try AdapterRegistry(
+                configuration: loaded.configuration, baseDirectory: loaded.baseDirectory, http: http)
+        } catch {
+            FileHandle.standardError.write(Data(
+                "warning: the networks' own rules are not checked: \(error.message)\n".utf8))
+            adapters = nil
+        }
+    }
 
     func validate(file: String) throws -> (bytes: [UInt8], result: ManifestReadResult) {
         let name = (file as NSString).lastPathComponent
@@ -60,11 +79,9 @@ struct ManifestValidation {
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot be read") }
         let taken = spool.map { SpoolInspector(spool: $0).takenIDs() } ?? [:]
         let mediaRoot = (loaded.spoolRoot as NSString).appendingPathComponent("media")
-        var context = ManifestReader.Context(
-            fileName: name, accounts: loaded.configuration.accounts.mapValues(\.platform), now: Date(),
-            schedule: loaded.configuration.schedule, defaultTimeZone: loaded.configuration.timeZone)
+        var context = ManifestRules.context(
+            configuration: loaded.configuration, mediaRoot: mediaRoot, adapters: adapters, fileName: name, now: Date())
         context.existingState = { taken[$0] }
-        context.mediaFileProblem = { ManifestFile.mediaFileProblem($0, mediaRoot: mediaRoot) }
         guard SpoolNames.isManifestName(name) else {
             return ([], failure(name, "not a manifest: names must end in .yaml, .yml or .json"))
         }

@@ -21,7 +21,9 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let loaded = try LoadedConfiguration.load(options)
         let spool = try? SpoolDirectory(root: loaded.spoolRoot, create: false)
-        let validation = ManifestValidation(loaded: loaded, spool: spool)
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let validation = ManifestValidation(loaded: loaded, spool: spool, http: http)
         var allValid = true
         var report: [[String: Any]] = []
         for file in files {
