@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-public import SpoolpostCore
+import SpoolpostCore
 public import SpoolpostIO
 
 /// Deletes the objects uploaded for finished posts once they are older than the retention: what the original
