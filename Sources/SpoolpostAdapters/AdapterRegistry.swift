@@ -28,7 +28,9 @@ public struct AdapterRegistry: Sendable {
                     built.append(try WebhookAdapter(account: account, credentials: credentials, http: http))
                 case .x:
                     built.append(try XAdapter(account: account, credentials: credentials, http: http))
-                case .facebook, .instagram, .threads, .linkedin, .youtube:
+                case .youtube:
+                    built.append(try YouTubeAdapter(account: account, credentials: credentials, http: http))
+                case .facebook, .instagram, .threads, .linkedin:
                     throw SpoolpostError(
                         .invalidConfig,
                         "account '\(account.name)': platform \(account.platform.rawValue) is not supported by this "
