@@ -1,0 +1,127 @@
+import Foundation
+public import SpoolpostCore
+public import SpoolpostIO
+
+/// An account's OAuth 2.0 access token and its refresh (RFC 6749 section 6), shared by every attempt of the
+/// account so that concurrent posts refresh once.
+///
+/// A refreshed token pair is written back to the credentials file (mode 0600, atomically) before the new access
+/// token is used, because some networks (X) issue single-use refresh tokens: losing the new one would lock the
+/// account out.
+public actor OAuth2TokenSession {
+    /// How the client proves who it is to the token endpoint.
+    public enum ClientAuthentication: Sendable {
+        /// `Authorization: Basic base64(client_id:client_secret)` when there is a secret, else `client_id` in the
+        /// body (X's confidential and public clients).
+        case basicWhenSecret
+        /// `client_id` and `client_secret` in the form body (Google).
+        case formBody
+    }
+
+    private var values: [String: String]
+    private let path: String?
+    private let tokenURL: String
+    private let authentication: ClientAuthentication
+    private let http: HTTPClient
+    private let service: String
+
+    public init(
+        credentials: Credentials, tokenURL: String, authentication: ClientAuthentication, http: HTTPClient,
+        service: String
+    ) {
+        var values: [String: String] = [:]
+        for key in credentials.keys { values[key] = credentials[key] }
+        self.values = values
+        self.path = credentials.path.isEmpty ? nil : credentials.path
+        self.tokenURL = tokenURL
+        self.authentication = authentication
+        self.http = http
+        self.service = service
+    }
+
+    /// Whether a refresh is possible at all (a refresh token and a client id).
+    public var canRefresh: Bool { values["refresh_token"] != nil && values["client_id"] != nil }
+
+    /// The current access token, refreshed first when `expires_at` has passed (with a minute to spare).
+    public func accessToken(now: Date = Date()) async throws(SpoolpostError) -> String {
+        if let expiry = values["expires_at"].flatMap(Self.parseExpiry), expiry.timeIntervalSince(now) < 60, canRefresh {
+            return try await refresh()
+        }
+        guard let token = values["access_token"], !token.isEmpty else {
+            throw SpoolpostError(.authExpired, "\(service): the credentials file has no access_token; re-authorise the account")
+        }
+        return token
+    }
+
+    /// Refreshes after the network refused `rejected`, unless another attempt already replaced that token.
+    public func refresh(replacing rejected: String) async throws(SpoolpostError) -> String {
+        if let current = values["access_token"], current != rejected { return current }
+        guard canRefresh else {
+            throw SpoolpostError(
+                .authExpired,
+                "\(service) refused the access token and the credentials file has no refresh_token and client_id to "
+                    + "renew it; re-authorise the account")
+        }
+        return try await refresh()
+    }
+
+    private func refresh() async throws(SpoolpostError) -> String {
+        guard let refreshToken = values["refresh_token"], let clientID = values["client_id"] else {
+            throw SpoolpostError(.authExpired, "\(service): no refresh_token/client_id; re-authorise the account")
+        }
+        var form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
+        var headers = [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")]
+        let secret = values["client_secret"]
+        switch authentication {
+        case .basicWhenSecret:
+            if let secret {
+                let basic = Data("\(clientID):\(secret)".utf8).base64EncodedString()
+                headers.append(HTTPHeader(name: "Authorization", value: "Basic \(basic)"))
+            } else {
+                form.append(("client_id", clientID))
+            }
+        case .formBody:
+            form.append(("client_id", clientID))
+            if let secret { form.append(("client_secret", secret)) }
+        }
+        let body = form.map { "\(OAuth1Signer.percentEncode($0.0))=\(OAuth1Signer.percentEncode($0.1))" }
+            .joined(separator: "&")
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(
+                HTTPRequest(method: "POST", url: tokenURL, headers: headers, body: .bytes(Array(body.utf8))))
+        } catch {
+            throw HTTPFailureClassifier.classify(error, service: "the token endpoint of \(service)", repeatable: true)
+        }
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        guard (200..<300).contains(response.status), let access = object?["access_token"] as? String else {
+            if response.status >= 500 || response.status == 429 {
+                throw HTTPFailureClassifier.classify(response, service: "the token endpoint of \(service)")
+            }
+            // RFC 6749 section 5.2: `error` is the structured reason (invalid_grant: revoked or used refresh token).
+            let reason = object?["error"] as? String ?? "HTTP \(response.status)"
+            throw SpoolpostError(
+                .authExpired,
+                "\(service) refused to refresh the access token (\(reason)); re-authorise the account",
+                platformCode: reason)
+        }
+        var changes = ["access_token": access]
+        if let newRefresh = object?["refresh_token"] as? String { changes["refresh_token"] = newRefresh }
+        if let seconds = (object?["expires_in"] as? NSNumber)?.doubleValue {
+            changes["expires_at"] = String(Int(Date().timeIntervalSince1970 + seconds))
+        }
+        let updated = values.merging(changes) { $1 }
+        if let path {
+            // Durable before use: a crash after this line keeps the new (possibly single-use) refresh token.
+            try Credentials.save(path: path, values: updated)
+        }
+        values = updated
+        return access
+    }
+
+    /// `expires_at` as epoch seconds or an RFC 3339 time.
+    static func parseExpiry(_ text: String) -> Date? {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        return RFC3339.parse(text)
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import SpoolpostAdapters
+import SpoolpostCore
+import SpoolpostIO
+import SpoolpostSandbox
+import Testing
+
+@Suite struct YouTubeAdapterTests {
+    typealias F = AdapterFixture
+    static let chunk = 262_144
+    static let size = 2 * chunk + 1000
+
+    static func adapter(_ base: String, _ http: HTTPClient, _ credentials: Credentials) throws -> YouTubeAdapter {
+        try YouTubeAdapter(
+            account: F.account(
+                "yt", platform: .youtube, credentials: credentials.path,
+                [
+                    "api_base": base + "/www.googleapis.com/youtube/v3",
+                    "upload_base": base + "/www.googleapis.com/upload/youtube/v3",
+                    "oauth_base": base + "/oauth2.googleapis.com/token", "chunk_bytes": String(chunk),
+                ]), credentials: credentials, http: http)
+    }
+
+    static func credentials(_ folder: TemporaryFolder, _ values: [String: String]) throws -> Credentials {
+        let text = values.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: "\n")
+        return try Credentials.load(path: try folder.write("yt.credentials", Array((text + "\n").utf8)))
+    }
+
+    static func request(
+        _ folder: TemporaryFolder, type: String = "video", title: String = "Launch day",
+        steps: [String: String] = [:]
+    ) throws -> PublishRequest {
+        let path = folder.path + "/v.mp4"
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = try folder.write("v.mp4", (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        }
+        let options: [String: YAMLNode] = [
+            "title": F.node(title), "privacy": F.node("unlisted"),
+            "tags": YAMLNode(.sequence([F.node("launch"), F.node("demo")]), mark: SourceMark(line: 1, column: 1)),
+        ]
+        return PublishRequest(
+            postID: "p1", target: PostTarget(index: 0, platform: .youtube, account: "yt", type: type, options: options),
+            text: "Our launch video", media: [
+                PreparedMedia(
+                    reference: MediaReference(source: .file(path: "v.mp4")), mimeType: "video/mp4",
+                    size: Int64(size), localPath: path)
+            ], attempt: 1, steps: steps)
+    }
+
+    @Test func aVideoIsUploadedInChunksWithTheSessionRecordedFirst() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let log = StepLog()
+            let outcome = await adapter.publish(try Self.request(folder), progress: log.progress)
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            let session = try #require(log.steps["session"])
+            #expect(session.hasPrefix(base + "/www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id="))
+            #expect(log.events == [
+                .step("session", session), .step("offset", "0"), .step("offset", String(Self.chunk)),
+                .step("offset", String(2 * Self.chunk)), .publicStep, .step("video", "yt_000001"),
+            ])
+            let videos = server.store.posts(network: "youtube")
+            #expect(videos.count == 1)
+            let metadata = try #require(try JSONSerialization.jsonObject(with: Data(videos[0].body)) as? [String: Any])
+            let snippet = try #require(metadata["snippet"] as? [String: Any])
+            #expect(snippet["title"] as? String == "Launch day")
+            #expect(snippet["description"] as? String == "Our launch video")
+            #expect(snippet["tags"] as? [String] == ["launch", "demo"])
+            #expect((metadata["status"] as? [String: Any])?["privacyStatus"] as? String == "unlisted")
+        }
+    }
+
+    @Test func aShortLinksToTheShortsPage() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { _, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let outcome = await adapter.publish(try Self.request(folder, type: "short"))
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/shorts/yt_000001"))
+        }
+    }
+
+    @Test func anInterruptedUploadResumesFromTheConfirmedOffsetAndMakesOneVideo() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // PUT 1 is chunk 0; PUT 2 (chunk 1) loses its connection before the server stores it.
+        let faults = SandboxFaults([
+            SandboxFaultRule(
+                pathPrefix: "/www.googleapis.com/upload/youtube/v3/videos", method: "PUT", skip: 1, count: 1,
+                action: .breakConnection(afterHandling: false))
+        ])
+        try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let first = StepLog()
+            let failed = await adapter.publish(try Self.request(folder), progress: first.progress)
+            let error = try #require(F.error(failed))
+            #expect(error.isRetryable)
+            #expect(first.publicSteps == 0)
+            #expect(first.steps["offset"] == String(Self.chunk))
+            #expect(server.store.posts(network: "youtube").isEmpty)
+
+            let second = StepLog(steps: first.steps)
+            let outcome = await adapter.publish(try Self.request(folder, steps: first.steps), progress: second.progress)
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            #expect(second.values(of: "session").isEmpty)
+            #expect(second.values(of: "offset") == [String(2 * Self.chunk)])
+            #expect(second.publicSteps == 1)
+            #expect(server.store.posts(network: "youtube").count == 1)
+        }
+    }
+
+    @Test func aProbeOfACompletedSessionReturnsTheVideoInsteadOfUploadingAgain() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let first = StepLog()
+            _ = await adapter.publish(try Self.request(folder), progress: first.progress)
+            // As if the process died after the last chunk, before recording the video id.
+            var steps = first.steps
+            steps["video"] = nil
+            let second = StepLog(steps: steps)
+            let outcome = await adapter.publish(try Self.request(folder, steps: steps), progress: second.progress)
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            #expect(second.events == [.step("video", "yt_000001")])
+            #expect(server.store.posts(network: "youtube").count == 1)
+        }
+    }
+
+    @Test func aVanishedSessionStartsAFreshOne() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let stale = base + "/www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=gone"
+            let log = StepLog(steps: ["session": stale, "offset": String(Self.chunk)])
+            let outcome = await adapter.publish(
+                try Self.request(folder, steps: log.steps), progress: log.progress)
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            #expect(log.values(of: "session").count == 1)
+            #expect(log.steps["session"] != stale)
+            #expect(server.store.posts(network: "youtube").count == 1)
+        }
+    }
+
+    @Test func errorsAreClassifiedFromTheGoogleReason() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let quota = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-quota-token"]))
+            let limited = try #require(F.error(await quota.publish(try Self.request(folder))))
+            #expect(limited.code == .rateLimit)
+            #expect(limited.platformCode == "403/quotaExceeded")
+            #expect((limited.retryAfter ?? 0) >= 60 && (limited.retryAfter ?? 0) <= 86400)
+
+            let ok = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let invalid = try #require(F.error(await ok.publish(try Self.request(folder, title: "a <b> title"))))
+            #expect(invalid.code == .rejected)
+            #expect(invalid.platformCode == "400/invalidTitle")
+            #expect(!invalid.isRetryable)
+
+            let expired = try Self.adapter(
+                base, http, try Self.credentials(folder, ["access_token": "sandbox-expired-token"]))
+            let auth = try #require(F.error(await expired.publish(try Self.request(folder))))
+            #expect(auth.code == .authExpired)
+            #expect(server.store.posts(network: "youtube").isEmpty)
+        }
+        let body = #"{"error":{"code":403,"message":"Rate exceeded.","errors":[{"message":"Rate exceeded.","#
+            + #""domain":"youtube.quota","reason":"rateLimitExceeded"}]}}"#
+        let rate = YouTubeAdapter.classify(
+            HTTPResponse(status: 403, headers: [HTTPHeader(name: "Retry-After", value: "30")], body: Array(body.utf8)),
+            service: "YouTube")
+        #expect(rate.code == .rateLimit)
+        #expect(rate.retryAfter == 30)
+        let unavailable = YouTubeAdapter.classify(
+            HTTPResponse(status: 503, headers: [], body: Array(#"{"error":{"code":503,"message":"Backend Error"}}"#.utf8)),
+            service: "YouTube")
+        #expect(unavailable.isRetryable)
+    }
+
+    @Test func anExpiredTokenIsRefreshedAndSaved() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let credentials = try Self.credentials(
+                folder,
+                ["access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
+                 "client_id": "sandbox-client", "client_secret": "secret"])
+            let outcome = await (try Self.adapter(base, http, credentials)).publish(try Self.request(folder))
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            let saved = try Credentials.load(path: credentials.path)
+            #expect(saved["access_token"] == "sandbox-token-1")
+            #expect(saved["refresh_token"] == "sandbox-refresh-token")
+            #expect(server.store.posts(network: "youtube").count == 1)
+        }
+    }
+
+    @Test func validationChecksTitleDescriptionPrivacyAndMedia() throws {
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let adapter = try YouTubeAdapter(
+            account: F.account("yt", platform: .youtube),
+            credentials: Credentials(path: "/tmp/none", values: ["access_token": "t"]), http: http)
+        func problems(_ options: [String: String], text: String? = nil, media: [String?] = ["video/mp4"], type: String = "video")
+            -> [String?]
+        {
+            let target = PostTarget(
+                index: 0, platform: .youtube, account: "yt", type: type, options: options.mapValues(F.node))
+            let references = media.indices.map { MediaReference(source: .url("https://cdn.example.com/\($0)")) }
+            let manifest = Manifest(id: "m", text: text, media: references, scheduleAt: nil, targets: [target])
+            return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: media)).map(\.field)
+        }
+        #expect(problems(["title": "Fine"]).isEmpty)
+        #expect(problems([:]) == ["title"])
+        #expect(problems(["title": String(repeating: "t", count: 101)]) == ["title"])
+        #expect(problems(["title": "a > b"]) == ["title"])
+        #expect(problems(["title": "t", "description": String(repeating: "é", count: 2501)]) == ["description"])
+        #expect(problems(["title": "t"], text: String(repeating: "x", count: 5001)) == ["text"])
+        #expect(problems(["title": "t", "privacy": "friends"]) == ["privacy"])
+        #expect(problems(["title": "t", "privacy": "public", "publish_at": "2030-01-01T10:00:00Z"]) == ["publish_at"])
+        #expect(problems(["title": "t", "privacy": "private", "publish_at": "2030-01-01T10:00:00Z"]).isEmpty)
+        #expect(problems(["title": "t", "made_for_kids": "maybe"]) == ["made_for_kids"])
+        #expect(problems(["title": "t", "category": "music"]) == ["category"])
+        #expect(problems(["title": "t"], media: []) == ["media"])
+        #expect(problems(["title": "t"], media: ["video/mp4", "video/mp4"]) == ["media"])
+        #expect(problems(["title": "t"], media: ["image/png"]) == ["media"])
+        #expect(problems(["title": "t"], type: "reel") == ["type"])
+        #expect(throws: SpoolpostError.self) {
+            try YouTubeAdapter(
+                account: F.account("yt", platform: .youtube, ["chunk_bytes": "1000"]),
+                credentials: Credentials(path: "/tmp/none", values: ["access_token": "t"]), http: http)
+        }
+    }
+}
