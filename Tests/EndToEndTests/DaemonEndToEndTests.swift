@@ -8,7 +8,7 @@ struct DaemonEndToEndTests {
     func publishesToDone() async throws {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("launch.yaml", """
             id: launch-1
             text: "We're live!"
@@ -16,7 +16,7 @@ struct DaemonEndToEndTests {
               - platform: webhook
                 account: hooks
             """)
-        try harness.waitFor("launch.yaml in done/") { harness.names("done").contains("launch.status.yaml") && harness.names("done").contains("launch.yaml") }
+        try await harness.waitFor("launch.yaml in done/") { harness.names("done").contains("launch.status.yaml") && harness.names("done").contains("launch.yaml") }
         let status = try #require(harness.read("done", "launch.status.yaml"))
         #expect(status.contains("status: SUCCESS"))
         let received = harness.sandbox.store.all
@@ -33,7 +33,7 @@ struct DaemonEndToEndTests {
     func slowInPlaceWrite() async throws {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         let path = harness.spool.appendingPathComponent("pending/slow.yaml").path
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
@@ -41,7 +41,7 @@ struct DaemonEndToEndTests {
         usleep(400_000)
         try handle.write(contentsOf: Data(" parts\"\ntargets: [webhook]\n".utf8))
         try handle.close()
-        try harness.waitFor("slow.yaml in done/") { harness.names("done").contains("slow.yaml") }
+        try await harness.waitFor("slow.yaml in done/") { harness.names("done").contains("slow.yaml") }
         #expect(harness.names("failed").isEmpty)
         #expect(harness.sandbox.store.all.map(\.text) == ["written in two parts"])
     }
@@ -50,14 +50,14 @@ struct DaemonEndToEndTests {
     func invalidManifest() async throws {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("bad.yaml", """
             txt: hello
             targets:
               - platform: webhook
                 account: nobody
             """)
-        try harness.waitFor("bad.yaml in failed/") { harness.names("failed").contains("bad.status.yaml") }
+        try await harness.waitFor("bad.yaml in failed/") { harness.names("failed").contains("bad.status.yaml") }
         let status = try #require(harness.read("failed", "bad.status.yaml"))
         #expect(status.contains("status: INVALID"))
         #expect(status.contains("bad.yaml:1:1"))
@@ -71,9 +71,9 @@ struct DaemonEndToEndTests {
         let faults = SandboxFaults([SandboxFaultRule(pathPrefix: "/webhook/", count: 2, action: .status(503, retryAfterSeconds: 0))])
         let harness = try await DaemonHarness(faults: faults)
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("flaky.yaml", "text: third time lucky\ntargets: [webhook]\n")
-        try harness.waitFor("flaky.yaml in done/") { harness.names("done").contains("flaky.status.yaml") }
+        try await harness.waitFor("flaky.yaml in done/") { harness.names("done").contains("flaky.status.yaml") }
         let status = try #require(harness.read("done", "flaky.status.yaml"))
         #expect(status.contains("attempts: 3"))
         #expect(harness.sandbox.store.count == 1)
@@ -86,9 +86,9 @@ struct DaemonEndToEndTests {
         let faults = SandboxFaults([SandboxFaultRule(pathPrefix: "/webhook/", count: 10, action: .status(422))])
         let harness = try await DaemonHarness(faults: faults)
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("rejected.yaml", "text: nope\ntargets: [webhook]\n")
-        try harness.waitFor("rejected.yaml in failed/") { harness.names("failed").contains("rejected.status.yaml") }
+        try await harness.waitFor("rejected.yaml in failed/") { harness.names("failed").contains("rejected.status.yaml") }
         let status = try #require(harness.read("failed", "rejected.status.yaml"))
         #expect(status.contains("status: FAILED"))
         #expect(status.contains("code: REJECTED"))
@@ -101,17 +101,17 @@ struct DaemonEndToEndTests {
         let faults = SandboxFaults([SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .delay(seconds: 3))])
         let harness = try await DaemonHarness(faults: faults)
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("inflight.yaml", "id: inflight\ntext: in flight\ntargets: [webhook]\n")
-        try harness.waitFor("the request to reach the receiver") { harness.sandbox.faults.firedCount == 1 }
+        try await harness.waitFor("the request to reach the receiver") { harness.sandbox.faults.firedCount == 1 }
         #expect(harness.names("publishing").contains("inflight.yaml"))
         harness.signal(SIGKILL)
-        try harness.waitForExit()
+        try await harness.waitForExit()
         // The delayed request is still handled by the receiver: it may well have been published.
-        try harness.waitFor("the receiver to store the delayed post") { harness.sandbox.store.count == 1 }
+        try await harness.waitFor("the receiver to store the delayed post") { harness.sandbox.store.count == 1 }
 
-        try harness.startDaemon()
-        try harness.waitFor("inflight.yaml in failed/") { harness.names("failed").contains("inflight.status.yaml") }
+        try await harness.startDaemon()
+        try await harness.waitFor("inflight.yaml in failed/") { harness.names("failed").contains("inflight.status.yaml") }
         let status = try #require(harness.read("failed", "inflight.status.yaml"))
         #expect(status.contains("status: UNKNOWN"))
         #expect(status.contains("UNKNOWN_OUTCOME"))
@@ -120,7 +120,7 @@ struct DaemonEndToEndTests {
 
         let retry = try harness.command(["retry", "--config", harness.configPath, "inflight"])
         #expect(retry.status == 0, "\(retry.errors)")
-        try harness.waitFor("inflight.yaml in done/") { harness.names("done").contains("inflight.status.yaml") }
+        try await harness.waitFor("inflight.yaml in done/") { harness.names("done").contains("inflight.status.yaml") }
         // The receiver drops the repeat by its Idempotency-Key: still one post.
         #expect(harness.sandbox.store.count == 1)
     }
@@ -130,11 +130,11 @@ struct DaemonEndToEndTests {
         let faults = SandboxFaults([SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .delay(seconds: 1))])
         let harness = try await DaemonHarness(faults: faults)
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("graceful.yaml", "text: finish me\ntargets: [webhook]\n")
-        try harness.waitFor("the request to reach the receiver") { harness.sandbox.faults.firedCount == 1 }
+        try await harness.waitFor("the request to reach the receiver") { harness.sandbox.faults.firedCount == 1 }
         harness.signal(SIGTERM)
-        #expect(try harness.waitForExit() == 0)
+        #expect(try await harness.waitForExit() == 0)
         #expect(harness.names("done").contains("graceful.status.yaml"))
     }
 
@@ -142,19 +142,19 @@ struct DaemonEndToEndTests {
     func scheduledPost() async throws {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         // Whole seconds: the manifest's time has no fraction, and "never early" is checked against it.
         let soon = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 2).rounded(.up))
         let later = Date().addingTimeInterval(3600)
         let format = ISO8601DateFormatter()
         try harness.dropRenamed("soon.yaml", "text: soon\nschedule_at: \(format.string(from: soon))\ntargets: [webhook]\n")
         try harness.dropRenamed("later.yaml", "text: later\nschedule_at: \(format.string(from: later))\ntargets: [webhook]\n")
-        try harness.waitFor("both in scheduled/") { harness.names("scheduled").contains("later.status.yaml") && harness.names("scheduled").contains("soon.yaml") || harness.names("done").contains("soon.yaml") }
-        try harness.waitFor("soon.yaml in done/") { harness.names("done").contains("soon.status.yaml") }
+        try await harness.waitFor("both in scheduled/") { harness.names("scheduled").contains("later.status.yaml") && harness.names("scheduled").contains("soon.yaml") || harness.names("done").contains("soon.yaml") }
+        try await harness.waitFor("soon.yaml in done/") { harness.names("done").contains("soon.status.yaml") }
         let received = try #require(harness.sandbox.store.all.first)
         #expect(received.receivedAt >= soon)
         try FileManager.default.removeItem(at: harness.spool.appendingPathComponent("scheduled/later.yaml"))
-        try harness.waitFor("later's status to be removed") { harness.names("scheduled").isEmpty }
+        try await harness.waitFor("later's status to be removed") { harness.names("scheduled").isEmpty }
         #expect(harness.sandbox.store.count == 1)
     }
 
@@ -162,7 +162,7 @@ struct DaemonEndToEndTests {
     func secondDaemonRefused() async throws {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         let second = try harness.command(["run", "--config", harness.configPath])
         #expect(second.status != 0)
         #expect(second.errors.contains("\(harness.daemon?.processIdentifier ?? -1)"))

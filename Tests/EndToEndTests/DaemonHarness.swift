@@ -63,7 +63,7 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts `spoolpost run` in the background and waits until its spool is ready.
-    func startDaemon(_ extra: [String] = []) throws {
+    func startDaemon(_ extra: [String] = []) async throws {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["run", "--config", configPath] + extra
@@ -76,7 +76,7 @@ final class DaemonHarness: @unchecked Sendable {
         try process.run()
         daemon = process
         logFiles.append(log)
-        try waitFor("the daemon to be ready") { self.log.contains("spool ready") }
+        try await waitFor("the daemon to be ready") { self.log.contains("spool ready") }
     }
 
     var log: String {
@@ -95,9 +95,9 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     @discardableResult
-    func waitForExit() throws -> Int32 {
+    func waitForExit() async throws -> Int32 {
         guard let daemon else { return -1 }
-        try waitFor("the daemon to exit") { !daemon.isRunning }
+        try await waitFor("the daemon to exit") { !daemon.isRunning }
         return daemon.terminationStatus
     }
 
@@ -127,14 +127,15 @@ final class DaemonHarness: @unchecked Sendable {
         try FileManager.default.moveItem(at: temporary, to: spool.appendingPathComponent("pending/\(name)"))
     }
 
-    /// Waits for a condition, polling; generous so a loaded machine does not fail the test.
-    func waitFor(_ what: String, timeout: Double = 60, _ condition: () -> Bool) throws {
+    /// Waits for a condition, polling; generous so a loaded machine does not fail the test. It sleeps without
+    /// holding a thread: the receiver runs in this process, on the same two-thread pool.
+    func waitFor(_ what: String, timeout: Double = 60, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !condition() {
             if Date() > deadline {
                 throw HarnessError("timed out waiting for \(what)\nfolders: \(folderSummary)\nlog:\n\(allLogs)")
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

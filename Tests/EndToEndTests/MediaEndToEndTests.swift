@@ -32,7 +32,7 @@ struct MediaEndToEndTests {
         let harness = try await DaemonHarness(faults: faults)
         defer { harness.stop() }
         try Self.putMedia(harness, "logo.jpg", Self.png)  // a PNG named .jpg: the content decides
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("pic.yaml", """
             text: with a picture
             media:
@@ -40,7 +40,7 @@ struct MediaEndToEndTests {
                 alt: the logo
             targets: [webhook]
             """)
-        try harness.waitFor("pic.yaml in done/") { harness.names("done").contains("pic.status.yaml") }
+        try await harness.waitFor("pic.yaml in done/") { harness.names("done").contains("pic.status.yaml") }
         let status = try #require(harness.read("done", "pic.status.yaml"))
         #expect(status.contains("state: UPLOADED"))
         #expect(status.contains("mime: image/png"))
@@ -71,9 +71,9 @@ struct MediaEndToEndTests {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
         try Self.putMedia(harness, "photo.jpg", Array("this is text, not a photo".utf8))
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("fake.yaml", "text: hi\nmedia:\n  - file: photo.jpg\ntargets: [webhook]\n")
-        try harness.waitFor("fake.yaml in failed/") { harness.names("failed").contains("fake.status.yaml") }
+        try await harness.waitFor("fake.yaml in failed/") { harness.names("failed").contains("fake.status.yaml") }
         let status = try #require(harness.read("failed", "fake.status.yaml"))
         #expect(status.contains("status: INVALID"))
         #expect(status.contains("fake.yaml:3:11"))
@@ -85,9 +85,9 @@ struct MediaEndToEndTests {
     func missingGCSObject() async throws {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("gone.yaml", "text: hi\nmedia:\n  - gcs: gs://spoolpost-local/media/images/x/1-none.jpg\ntargets: [webhook]\n")
-        try harness.waitFor("gone.yaml in failed/") { harness.names("failed").contains("gone.status.yaml") }
+        try await harness.waitFor("gone.yaml in failed/") { harness.names("failed").contains("gone.status.yaml") }
         let status = try #require(harness.read("failed", "gone.status.yaml"))
         #expect(status.contains("code: NOT_FOUND"))
         #expect(status.contains("does not exist"))
@@ -99,11 +99,11 @@ struct MediaEndToEndTests {
         let harness = try await DaemonHarness(extraConfig: "storage:\n  retention: 1s\n")
         defer { harness.stop() }
         try Self.putMedia(harness, "logo.png", Self.png)
-        try harness.startDaemon()
+        try await harness.startDaemon()
         try harness.dropRenamed("old.yaml", "text: hi\nmedia:\n  - file: logo.png\ntargets: [webhook]\n")
-        try harness.waitFor("old.yaml in done/") { harness.names("done").contains("old.status.yaml") }
+        try await harness.waitFor("old.yaml in done/") { harness.names("done").contains("old.status.yaml") }
         #expect(Self.objectFiles(harness).count == 1)
-        sleep(2)
+        try await Task.sleep(for: .seconds(2))
         let dry = try harness.command(["cleanup", "--dry-run", "--config", harness.configPath, "--log-level", "warning"])
         #expect(dry.status == 0)
         #expect(dry.output.contains("would delete gs://spoolpost-local/media/images/hooks/"))
