@@ -26,7 +26,11 @@ public struct AdapterRegistry: Sendable {
                 switch account.platform {
                 case .webhook:
                     built.append(try WebhookAdapter(account: account, credentials: credentials, http: http))
-                case .facebook, .instagram, .threads, .linkedin, .x, .youtube:
+                case .facebook:
+                    built.append(try FacebookAdapter(account: account, credentials: credentials, http: http))
+                case .instagram:
+                    built.append(try InstagramAdapter(account: account, credentials: credentials, http: http))
+                case .threads, .linkedin, .x, .youtube:
                     throw SpoolpostError(
                         .invalidConfig,
                         "account '\(account.name)': platform \(account.platform.rawValue) is not supported by this "

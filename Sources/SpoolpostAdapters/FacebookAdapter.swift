@@ -1,0 +1,242 @@
+import Foundation
+public import SpoolpostCore
+public import SpoolpostIO
+
+/// Publishes to a Facebook Page through the Graph API.
+///
+/// References followed:
+/// - Pages publishing: https://developers.facebook.com/docs/pages-api/posts (`POST /{page-id}/feed` with
+///   `message`, `link`, `attached_media[i]={"media_fbid": ...}`; answer `{"id": "{page-id}_{post-id}"}`).
+/// - Page photos: https://developers.facebook.com/docs/graph-api/reference/page/photos (`POST /{page-id}/photos`
+///   with `url` and `published=false` uploads a photo that stays invisible until a feed post attaches it).
+/// - Page videos: https://developers.facebook.com/docs/graph-api/reference/page/videos (`POST /{page-id}/videos`
+///   with `file_url`, `description`, `title`; non-resumable uploads up to 1 GB / 20 minutes).
+/// - Post fields: https://developers.facebook.com/docs/graph-api/reference/post (`permalink_url`).
+/// - Errors and rate limits: see ``GraphAPIError``. Text limit: 63,206 characters per post.
+///
+/// Account settings: `page_id:` (required), `api_base:` (default `https://graph.facebook.com/v21.0`),
+/// `credentials:` a file with `access_token:` (a Page access token). Post types (`type:`): `post` (text, a
+/// `link:` option, photos) and `video` (one video). Reels and stories are not supported by this version.
+public struct FacebookAdapter: PublishingAdapter {
+    public static let defaultAPIBase = "https://graph.facebook.com/v21.0"
+    public static let maxTextLength = 63_206
+    public static let supportedTypes = ["post", "video"]
+
+    public let platform = Platform.facebook
+    public let account: String
+    public let pageID: String
+    public let apiBase: String
+    private let accessToken: String
+    private let http: HTTPClient
+    private let timeout: Double
+
+    public var publicStepIsFirstRequest: Bool { false }
+
+    public init(
+        account: String, pageID: String, accessToken: String, apiBase: String = Self.defaultAPIBase,
+        timeout: Double = 60, http: HTTPClient
+    ) {
+        self.account = account
+        self.pageID = pageID
+        self.accessToken = accessToken
+        self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
+        self.timeout = timeout
+        self.http = http
+    }
+
+    /// Builds the adapter from its account settings and credentials file.
+    public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
+        let name = account.name
+        guard let pageID = account.string("page_id"), !pageID.isEmpty else {
+            throw SpoolpostError(.invalidConfig, "account '\(name)': facebook needs `page_id:` (the Page's id)")
+        }
+        guard let token = credentials?["access_token"], !token.isEmpty else {
+            throw SpoolpostError(
+                .invalidConfig,
+                "account '\(name)': facebook needs `credentials:` naming a file with `access_token:` (a Page access token)")
+        }
+        let base = account.string("api_base") ?? Self.defaultAPIBase
+        guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host != nil
+        else {
+            throw SpoolpostError(.invalidConfig, "account '\(name)': api_base '\(base)' is not an http or https URL")
+        }
+        self.init(account: name, pageID: pageID, accessToken: token, apiBase: base, http: http)
+    }
+
+    private var service: String { "facebook '\(account)'" }
+
+    // MARK: - Validation
+
+    public func problems(with check: TargetCheck) -> [TargetProblem] {
+        var problems: [TargetProblem] = []
+        let type = check.target.type ?? (check.videoCount > 0 ? "video" : "post")
+        guard Self.supportedTypes.contains(type) else {
+            return [TargetProblem(field: "type", "facebook type '\(type)' is not supported; use post or video")]
+        }
+        if let text = check.text, text.count > Self.maxTextLength {
+            problems.append(
+                TargetProblem(field: "text", "facebook posts take at most \(Self.maxTextLength) characters, this has \(text.count)"))
+        }
+        if let link = check.target.option("link") {
+            let scheme = URL(string: link)?.scheme?.lowercased()
+            if scheme != "http" && scheme != "https" {
+                problems.append(TargetProblem(field: "link", "link must be an http or https URL"))
+            }
+        }
+        let others = check.mediaTypes.compactMap { $0 }.filter { !$0.hasPrefix("image/") && !$0.hasPrefix("video/") }
+        if !others.isEmpty {
+            problems.append(TargetProblem(field: "media", "facebook takes images and videos only, not \(others[0])"))
+        }
+        let images = check.mediaTypes.compactMap { $0 }.filter { $0.hasPrefix("image/") }.count
+        switch type {
+        case "video":
+            if check.videoCount != 1 || images > 0 || check.media.count != 1 {
+                problems.append(TargetProblem(field: "media", "a facebook video post needs exactly one video"))
+            }
+        default:
+            if check.videoCount > 0 {
+                problems.append(
+                    TargetProblem(field: "media", "a facebook post takes photos only; use type: video for a video"))
+            }
+            if (check.text ?? "").isEmpty && check.target.option("link") == nil && check.media.isEmpty {
+                problems.append(TargetProblem(field: "text", "a facebook post needs text, a link or photos"))
+            }
+        }
+        return problems
+    }
+
+    // MARK: - Publishing
+
+    public func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
+        let hasVideo = request.media.contains { $0.mimeType?.hasPrefix("video/") ?? false }
+        let type = request.target.type ?? (hasVideo ? "video" : "post")
+        do throws(SpoolpostError) {
+            switch type {
+            case "post": return try await publishPost(request, progress: progress)
+            case "video": return try await publishVideo(request, progress: progress)
+            default:
+                throw SpoolpostError(.invalidManifest, "facebook type '\(type)' is not supported; use post or video")
+            }
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// Photos go up unpublished first (each recorded as `photo.<index>`), then one feed post attaches them.
+    private func publishPost(_ request: PublishRequest, progress: PublishProgress) async throws(SpoolpostError)
+        -> PublishOutcome
+    {
+        var photoIDs: [String] = []
+        for (index, media) in request.media.enumerated() {
+            let key = "photo.\(index)"
+            if let recorded = request.steps[key] {
+                photoIDs.append(recorded)
+                continue
+            }
+            let url = try fetchURL(of: media, index: index)
+            let answer = try await post(
+                "/\(pageID)/photos", [("url", url), ("published", "false")], repeatable: true)
+            guard let id = GraphForm.id(answer["id"]) else {
+                throw SpoolpostError(.serverError, "\(service) accepted photo \(index + 1) without an id", retryable: true)
+            }
+            try await progress.record(key, id)
+            photoIDs.append(id)
+        }
+        var fields: [(String, String)] = []
+        if let text = request.text, !text.isEmpty { fields.append(("message", text)) }
+        if let link = request.target.option("link") { fields.append(("link", link)) }
+        for (index, id) in photoIDs.enumerated() {
+            fields.append(("attached_media[\(index)]", #"{"media_fbid":"\#(id)"}"#))
+        }
+        try await progress.beginPublicStep()
+        let answer = try await post("/\(pageID)/feed", fields, repeatable: false)
+        guard let postID = GraphForm.id(answer["id"]) else {
+            throw SpoolpostError(
+                .unknownOutcome, "\(service) answered the feed post without an id; check the Page before retrying")
+        }
+        try? await progress.record("post_id", postID)
+        return .published(platformPostID: postID, url: await permalink(of: postID))
+    }
+
+    /// A Page video is public as soon as `/videos` accepts it, so that request is the public step.
+    private func publishVideo(_ request: PublishRequest, progress: PublishProgress) async throws(SpoolpostError)
+        -> PublishOutcome
+    {
+        guard request.media.count == 1 else {
+            throw SpoolpostError(.invalidManifest, "a facebook video post needs exactly one video")
+        }
+        var fields = [("file_url", try fetchURL(of: request.media[0], index: 0))]
+        if let text = request.text, !text.isEmpty { fields.append(("description", text)) }
+        if let title = request.target.option("title") { fields.append(("title", title)) }
+        try await progress.beginPublicStep()
+        let answer = try await post("/\(pageID)/videos", fields, repeatable: false)
+        guard let videoID = GraphForm.id(answer["id"]) else {
+            throw SpoolpostError(
+                .unknownOutcome, "\(service) answered the video upload without an id; check the Page before retrying")
+        }
+        try? await progress.record("video_id", videoID)
+        return .published(platformPostID: videoID, url: await permalink(of: videoID))
+    }
+
+    private func fetchURL(of media: PreparedMedia, index: Int) throws(SpoolpostError) -> String {
+        guard let url = media.fetchURL else {
+            throw SpoolpostError(
+                .invalidConfig,
+                "media item \(index + 1) has no URL Facebook can fetch; facebook takes media by URL, so file: items "
+                    + "need the media storage to sign URLs")
+        }
+        return url
+    }
+
+    /// The post's `permalink_url`; videos answer a path relative to facebook.com. The post is already public,
+    /// so a failure here only loses the link, never the outcome.
+    private func permalink(of id: String) async -> String? {
+        guard let answer = try? await get("/\(id)", [("fields", "permalink_url")]),
+            let link = answer["permalink_url"] as? String, !link.isEmpty
+        else { return nil }
+        return link.hasPrefix("/") ? "https://www.facebook.com" + link : link
+    }
+
+    // MARK: - HTTP
+
+    private func post(_ path: String, _ fields: [(String, String)], repeatable: Bool) async throws(SpoolpostError)
+        -> [String: Any]
+    {
+        let request = HTTPRequest(
+            method: "POST", url: apiBase + path,
+            headers: headers + [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")],
+            body: .bytes(Array(GraphForm.encode(fields).utf8)), timeout: timeout)
+        return try await execute(request, repeatable: repeatable)
+    }
+
+    private func get(_ path: String, _ query: [(String, String)]) async throws(SpoolpostError) -> [String: Any] {
+        let request = HTTPRequest(
+            method: "GET", url: apiBase + path + "?" + GraphForm.encode(query), headers: headers, timeout: timeout)
+        return try await execute(request, repeatable: true)
+    }
+
+    /// The token travels in the Authorization header, never in a URL that could end up in a message.
+    private var headers: [HTTPHeader] { [HTTPHeader(name: "Authorization", value: "Bearer \(accessToken)")] }
+
+    private func execute(_ request: HTTPRequest, repeatable: Bool) async throws(SpoolpostError) -> [String: Any] {
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(request)
+        } catch {
+            throw HTTPFailureClassifier.classify(error, service: service, repeatable: repeatable)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw GraphAPIError.classify(response, service: service)
+        }
+        guard let object = GraphForm.object(response) else {
+            if !repeatable {
+                throw SpoolpostError(
+                    .unknownOutcome, "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
+            }
+            throw SpoolpostError(
+                .serverError, "\(service) answered HTTP \(response.status) with an unreadable body", retryable: true)
+        }
+        return object
+    }
+}
