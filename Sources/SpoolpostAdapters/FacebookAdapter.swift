@@ -11,16 +11,21 @@ public import SpoolpostIO
 ///   with `url` and `published=false` uploads a photo that stays invisible until a feed post attaches it).
 /// - Page videos: https://developers.facebook.com/docs/graph-api/reference/page/videos (`POST /{page-id}/videos`
 ///   with `file_url`, `description`, `title`; non-resumable uploads up to 1 GB / 20 minutes).
+/// - Reels: https://developers.facebook.com/docs/video-api/guides/reels-publishing (`/{page-id}/video_reels`
+///   `upload_phase=start` → `video_id` + `upload_url`; `POST {upload_url}` with `file_url` header; video `status`;
+///   `upload_phase=finish&video_state=PUBLISHED`). Stories: https://developers.facebook.com/docs/page-stories-api
+///   (`/{page-id}/video_stories` in the same phases; `/{page-id}/photo_stories` with an unpublished `photo_id`).
 /// - Post fields: https://developers.facebook.com/docs/graph-api/reference/post (`permalink_url`).
 /// - Errors and rate limits: see ``GraphAPIError``. Text limit: 63,206 characters per post.
 ///
 /// Account settings: `page_id:` (required), `api_base:` (default `https://graph.facebook.com/v21.0`),
-/// `credentials:` a file with `access_token:` (a Page access token). Post types (`type:`): `post` (text, a
-/// `link:` option, photos) and `video` (one video). Reels and stories are not supported by this version.
+/// `poll_interval:`/`poll_timeout:` (reel and video story uploads, default 5s/5m), `credentials:` a file with
+/// `access_token:` (a Page access token). Post types (`type:`): `post` (text, a `link:` option, photos), `video`
+/// (one video), `reel` (one video) and `story` (one photo or video).
 public struct FacebookAdapter: PublishingAdapter {
     public static let defaultAPIBase = "https://graph.facebook.com/v21.0"
     public static let maxTextLength = 63_206
-    public static let supportedTypes = ["post", "video"]
+    public static let supportedTypes = ["post", "video", "reel", "story"]
 
     public let platform = Platform.facebook
     public let account: String
@@ -29,13 +34,18 @@ public struct FacebookAdapter: PublishingAdapter {
     private let accessToken: String
     private let http: HTTPClient
     private let timeout: Double
+    /// Seconds between upload status checks for reels and video stories, and the longest an attempt waits.
+    public let pollInterval: Double
+    public let pollTimeout: Double
 
     public var publicStepIsFirstRequest: Bool { false }
 
     public init(
         account: String, pageID: String, accessToken: String, apiBase: String = Self.defaultAPIBase,
-        timeout: Double = 60, http: HTTPClient
+        timeout: Double = 60, pollInterval: Double = 5, pollTimeout: Double = 300, http: HTTPClient
     ) {
+        self.pollInterval = max(0, pollInterval)
+        self.pollTimeout = max(0, pollTimeout)
         self.account = account
         self.pageID = pageID
         self.accessToken = accessToken
@@ -61,7 +71,17 @@ public struct FacebookAdapter: PublishingAdapter {
         else {
             throw SpoolpostError(.invalidConfig, "account '\(name)': api_base '\(base)' is not an http or https URL")
         }
-        self.init(account: name, pageID: pageID, accessToken: token, apiBase: base, http: http)
+        func seconds(_ key: String, default value: Double) throws(SpoolpostError) -> Double {
+            guard let text = account.string(key) else { return value }
+            guard let seconds = DurationParser.seconds(text), seconds >= 0 else {
+                throw SpoolpostError(.invalidConfig, "account '\(name)': \(key) '\(text)' is not a duration")
+            }
+            return seconds
+        }
+        self.init(
+            account: name, pageID: pageID, accessToken: token, apiBase: base,
+            pollInterval: try seconds("poll_interval", default: 5), pollTimeout: try seconds("poll_timeout", default: 300),
+            http: http)
     }
 
     private var service: String { "facebook '\(account)'" }
@@ -72,7 +92,7 @@ public struct FacebookAdapter: PublishingAdapter {
         var problems: [TargetProblem] = []
         let type = check.target.type ?? (check.videoCount > 0 ? "video" : "post")
         guard Self.supportedTypes.contains(type) else {
-            return [TargetProblem(field: "type", "facebook type '\(type)' is not supported; use post or video")]
+            return [TargetProblem(field: "type", "facebook type '\(type)' is not supported; use post, video, reel or story")]
         }
         if let text = check.text, text.count > Self.maxTextLength {
             problems.append(
@@ -90,9 +110,13 @@ public struct FacebookAdapter: PublishingAdapter {
         }
         let images = check.mediaTypes.compactMap { $0 }.filter { $0.hasPrefix("image/") }.count
         switch type {
-        case "video":
+        case "video", "reel":
             if check.videoCount != 1 || images > 0 || check.media.count != 1 {
-                problems.append(TargetProblem(field: "media", "a facebook video post needs exactly one video"))
+                problems.append(TargetProblem(field: "media", "a facebook \(type) needs exactly one video"))
+            }
+        case "story":
+            if check.media.count != 1 {
+                problems.append(TargetProblem(field: "media", "a facebook story takes exactly one photo or video"))
             }
         default:
             if check.videoCount > 0 {
@@ -115,8 +139,15 @@ public struct FacebookAdapter: PublishingAdapter {
             switch type {
             case "post": return try await publishPost(request, progress: progress)
             case "video": return try await publishVideo(request, progress: progress)
+            case "reel": return try await publishUploadedVideo(request, edge: "video_reels", progress: progress)
+            case "story":
+                if request.media.count == 1, request.media[0].mimeType?.hasPrefix("video/") ?? false {
+                    return try await publishUploadedVideo(request, edge: "video_stories", progress: progress)
+                }
+                return try await publishPhotoStory(request, progress: progress)
             default:
-                throw SpoolpostError(.invalidManifest, "facebook type '\(type)' is not supported; use post or video")
+                throw SpoolpostError(
+                    .invalidManifest, "facebook type '\(type)' is not supported; use post, video, reel or story")
             }
         } catch {
             return .failed(error)
@@ -177,6 +208,113 @@ public struct FacebookAdapter: PublishingAdapter {
         }
         try? await progress.record("video_id", videoID)
         return .published(platformPostID: videoID, url: await permalink(of: videoID))
+    }
+
+    /// Reels and video stories: start an upload session (`upload_phase=start`, recorded as `video_id` and
+    /// `upload_url`), have Meta fetch the file (`file_url` header to the returned upload URL, recorded as
+    /// `uploaded`), wait until the upload is complete, then `upload_phase=finish` publishes.
+    private func publishUploadedVideo(
+        _ request: PublishRequest, edge: String, progress: PublishProgress
+    ) async throws(SpoolpostError) -> PublishOutcome {
+        guard request.media.count == 1 else {
+            throw SpoolpostError(.invalidManifest, "a facebook reel or video story needs exactly one video")
+        }
+        let fileURL = try fetchURL(of: request.media[0], index: 0)
+        var videoID = request.steps["video_id"]
+        var uploadURL = request.steps["upload_url"]
+        if videoID == nil || uploadURL == nil {
+            let started = try await post("/\(pageID)/\(edge)", [("upload_phase", "start")], repeatable: true)
+            guard let id = GraphForm.id(started["video_id"]), let url = started["upload_url"] as? String else {
+                throw SpoolpostError(
+                    .serverError, "\(service) started an upload session without video_id and upload_url", retryable: true)
+            }
+            try await progress.record("video_id", id)
+            try await progress.record("upload_url", url)
+            videoID = id
+            uploadURL = url
+        }
+        guard let videoID, let uploadURL else { throw SpoolpostError(.internalError, "upload session lost") }
+        if request.steps["uploaded"] == nil {
+            // rupload takes the token as `Authorization: OAuth`, and the hosted file's URL as a header.
+            let upload = HTTPRequest(
+                method: "POST", url: uploadURL,
+                headers: [
+                    HTTPHeader(name: "Authorization", value: "OAuth \(accessToken)"),
+                    HTTPHeader(name: "file_url", value: fileURL),
+                ], timeout: timeout)
+            _ = try await execute(upload, repeatable: true)
+            try await progress.record("uploaded", "true")
+        }
+        try await waitForUpload(videoID)
+        var fields = [("upload_phase", "finish"), ("video_id", videoID)]
+        if edge == "video_reels" {
+            fields.append(("video_state", "PUBLISHED"))
+            if let text = request.text, !text.isEmpty { fields.append(("description", text)) }
+        }
+        try await progress.beginPublicStep()
+        let answer = try await post("/\(pageID)/\(edge)", fields, repeatable: false)
+        guard answer["success"] as? Bool == true else {
+            throw SpoolpostError(
+                .unknownOutcome, "\(service) did not confirm publishing video \(videoID); check the Page before retrying")
+        }
+        let postID = GraphForm.id(answer["post_id"]) ?? videoID
+        try? await progress.record("post_id", postID)
+        return .published(platformPostID: postID, url: await permalink(of: videoID))
+    }
+
+    /// Polls the video's `status` until Meta has the whole file; `error` fails for good.
+    private func waitForUpload(_ videoID: String) async throws(SpoolpostError) {
+        let checks = pollInterval > 0 ? max(1, Int((pollTimeout / pollInterval).rounded(.up)) + 1) : 1
+        for check in 1...checks {
+            let answer = try await get("/\(videoID)", [("fields", "status")])
+            let status = answer["status"] as? [String: Any]
+            let videoStatus = status?["video_status"] as? String
+            let uploading = (status?["uploading_phase"] as? [String: Any])?["status"] as? String
+            if videoStatus == "error" || uploading == "error" {
+                let phase = (status?["uploading_phase"] as? [String: Any])?["errors"] as? [[String: Any]]
+                let reason = phase?.first?["message"] as? String ?? "the upload failed"
+                throw SpoolpostError(.rejected, "\(service): video \(videoID) was not accepted: \(reason)")
+            }
+            if uploading == "complete" || videoStatus == "ready" { return }
+            if check < checks {
+                do {
+                    try await Task.sleep(for: .seconds(pollInterval))
+                } catch {
+                    throw SpoolpostError(.cancelled, "\(service): waiting for video \(videoID) was cancelled")
+                }
+            }
+        }
+        throw SpoolpostError(
+            .timeout, "\(service): video \(videoID) was still uploading after \(checks) checks; a retry continues it",
+            retryable: true)
+    }
+
+    /// A photo story: the photo goes up unpublished (`photo.0`), then `/photo_stories` publishes it.
+    private func publishPhotoStory(_ request: PublishRequest, progress: PublishProgress) async throws(SpoolpostError)
+        -> PublishOutcome
+    {
+        guard request.media.count == 1 else {
+            throw SpoolpostError(.invalidManifest, "a facebook story takes exactly one photo or video")
+        }
+        var photoID = request.steps["photo.0"]
+        if photoID == nil {
+            let url = try fetchURL(of: request.media[0], index: 0)
+            let answer = try await post("/\(pageID)/photos", [("url", url), ("published", "false")], repeatable: true)
+            guard let id = GraphForm.id(answer["id"]) else {
+                throw SpoolpostError(.serverError, "\(service) accepted the story photo without an id", retryable: true)
+            }
+            try await progress.record("photo.0", id)
+            photoID = id
+        }
+        guard let photoID else { throw SpoolpostError(.internalError, "story photo lost") }
+        try await progress.beginPublicStep()
+        let answer = try await post("/\(pageID)/photo_stories", [("photo_id", photoID)], repeatable: false)
+        guard answer["success"] as? Bool == true, let postID = GraphForm.id(answer["post_id"]) else {
+            throw SpoolpostError(
+                .unknownOutcome, "\(service) did not confirm the photo story; check the Page before retrying")
+        }
+        try? await progress.record("post_id", postID)
+        return .published(platformPostID: postID, url: await permalink(of: postID))
     }
 
     private func fetchURL(of media: PreparedMedia, index: Int) throws(SpoolpostError) -> String {

@@ -104,7 +104,100 @@ import Testing
         }
     }
 
+    @Test func publishesAReelThroughAnUploadSessionMetaFetches() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let recorder = RecordingProgress()
+                let adapter = FacebookAdapter(
+                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
+                    pollInterval: 0.05, http: http)
+                let outcome = await adapter.publish(
+                    Self.request(type: "reel", text: "New reel", media: [(media.url("/clip.mp4"), "video/mp4")]),
+                    progress: recorder.progress)
+                #expect(outcome == .published(platformPostID: "fbvideo_1", url: base + "/posts/fb_000001"))
+                #expect(recorder.log == ["video_id", "upload_url", "uploaded", "post_id"])
+                #expect(recorder.steps["upload_url"] == base + "/rupload.facebook.com/video-upload/v21.0/fbvideo_1")
+                #expect(recorder.publicSteps == 1)
+                #expect(media.hitCount("/clip.mp4") == 1)
+                let stored = try #require(server.store.all.first)
+                #expect(stored.path == Self.graph + "/\(Self.page)/video_reels")
+                #expect(stored.text == "New reel")
+                #expect(stored.mediaURLs == [media.url("/clip.mp4")])
+            }
+        }
+    }
+
+    @Test func publishesPhotoAndVideoStories() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let adapter = FacebookAdapter(
+                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
+                    pollInterval: 0.05, http: http)
+                let photo = RecordingProgress()
+                let photoStory = await adapter.publish(
+                    Self.request(type: "story", media: [(media.url("/a.jpg"), "image/jpeg")]), progress: photo.progress)
+                #expect(photoStory == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
+                #expect(photo.log == ["photo.0", "post_id"])
+                let video = RecordingProgress()
+                let videoStory = await adapter.publish(
+                    Self.request(type: "story", media: [(media.url("/clip.mp4"), "video/mp4")]), progress: video.progress)
+                #expect(videoStory == .published(platformPostID: "fb_000002", url: base + "/posts/fb_000002"))
+                #expect(video.log == ["video_id", "upload_url", "uploaded", "post_id"])
+                #expect(server.store.all.map(\.path) == [
+                    Self.graph + "/\(Self.page)/photo_stories", Self.graph + "/\(Self.page)/video_stories",
+                ])
+            }
+        }
+    }
+
+    @Test func aReelWhoseVideoMetaCannotFetchIsRejectedBeforePublishing() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let recorder = RecordingProgress()
+                let adapter = FacebookAdapter(
+                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
+                    pollInterval: 0.05, http: http)
+                let outcome = await adapter.publish(
+                    Self.request(type: "reel", media: [(media.url("/page.html"), "video/mp4")]), progress: recorder.progress)
+                let error = try #require(AdapterFixture.error(outcome))
+                #expect(error.code == .rejected)
+                #expect(!error.isRetryable)
+                #expect(recorder.publicSteps == 0)
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
     // MARK: - Resuming
+
+    @Test func aRetriedReelReusesItsUploadSessionAndUploadedFile() async throws {
+        try await Self.withMedia { media in
+            let faults = SandboxFaults([
+                SandboxFaultRule(
+                    pathPrefix: Self.graph + "/\(Self.page)/video_reels", method: "POST", skip: 1, count: 1,
+                    action: .unavailable())
+            ])
+            try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
+                let adapter = FacebookAdapter(
+                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
+                    pollInterval: 0.05, http: http)
+                let item = [(media.url("/clip.mp4"), "video/mp4")]
+                let first = RecordingProgress()
+                let failed = await adapter.publish(Self.request(type: "reel", media: item), progress: first.progress)
+                #expect(AdapterFixture.error(failed)?.isRetryable == true)
+                #expect(first.log == ["video_id", "upload_url", "uploaded"])
+
+                let second = RecordingProgress(steps: first.steps)
+                let outcome = await adapter.publish(
+                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
+                #expect(outcome == .published(platformPostID: "fbvideo_1", url: base + "/posts/fb_000001"))
+                #expect(second.log == ["post_id"])
+                #expect(media.hitCount("/clip.mp4") == 1)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
 
     @Test func aRetryReusesRecordedPhotosAndSendsTheFeedPostOnce() async throws {
         try await Self.withMedia { media in
@@ -304,7 +397,12 @@ import Testing
             #expect(problems(type: "video", text: "x", media: ["video/mp4"]).isEmpty)
             #expect(problems(type: "video", text: "x", media: ["image/jpeg"]).map(\.field) == ["media"])
             #expect(problems(type: "video", text: "x", media: ["video/mp4", "video/mp4"]).map(\.field) == ["media"])
-            #expect(problems(type: "reel", text: "x", media: ["video/mp4"]).map(\.field) == ["type"])
+            #expect(problems(type: "reel", text: "x", media: ["video/mp4"]).isEmpty)
+            #expect(problems(type: "reel", text: "x", media: ["image/jpeg"]).map(\.field) == ["media"])
+            #expect(problems(type: "story", text: nil, media: ["image/jpeg"]).isEmpty)
+            #expect(problems(type: "story", text: nil, media: ["video/mp4"]).isEmpty)
+            #expect(problems(type: "story", text: nil, media: ["image/jpeg", "image/jpeg"]).map(\.field) == ["media"])
+            #expect(problems(type: "carousel", text: "x", media: ["image/jpeg"]).map(\.field) == ["type"])
             #expect(problems(type: nil, text: "x", media: ["video/mp4"]).isEmpty)
             #expect(problems(type: "post", text: "x", media: ["application/pdf"]).map(\.field) == ["media"])
         }

@@ -23,10 +23,25 @@ final class FacebookSimulator: Sendable {
         var attachedTo: String?
     }
 
+    /// A reel or video story upload session.
+    private struct Upload {
+        var pageID: String
+        var edge: String
+        var fileURL: String?
+        /// Status reads still answered with the upload in progress.
+        var pendingReads = 1
+        var failure: String?
+        var postID: String?
+    }
+
     private struct State {
         var photos: [String: Photo] = [:]
         var nextPhoto = 1
+        var uploads: [String: Upload] = [:]
+        var nextUpload = 1
     }
+
+    static let uploadPrefix = "/rupload.facebook.com/video-upload/v21.0"
 
     init(environment: SandboxEnvironment, fetcher: GraphMediaFetcher) {
         self.environment = environment
@@ -35,6 +50,21 @@ final class FacebookSimulator: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         let prefix = GraphAPISimulator.pathPrefix
+        for edge in ["video_reels", "video_stories"] {
+            router.post(RouterPath(prefix + "/{id}/" + edge)) { request, context in
+                await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                    try self.videoPhase(page: context.parameters.get("id") ?? "", edge: edge, call, request)
+                }
+            }
+        }
+        router.post(RouterPath(prefix + "/{id}/photo_stories")) { request, context in
+            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                try self.photoStory(page: context.parameters.get("id") ?? "", call, request)
+            }
+        }
+        router.post(RouterPath(Self.uploadPrefix + "/{id}")) { request, context in
+            await self.receiveUpload(request, videoID: context.parameters.get("id") ?? "")
+        }
         router.post(RouterPath(prefix + "/{id}/photos")) { request, context in
             await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in try await self.photo(page: context.parameters.get("id") ?? "", call) }
         }
@@ -69,6 +99,9 @@ final class FacebookSimulator: Sendable {
                 "id": GraphJSON.string(id), "permalink_url": .string(environment.postURL(id: id)),
                 "message": .string(post.text ?? ""),
             ])
+        }
+        if let status = uploadStatus(id: id) {
+            return SandboxResponse.json(status)
         }
         if state.withLock({ $0.photos[id] }) != nil {
             return SandboxResponse.json(["id": GraphJSON.string(id)])
@@ -158,6 +191,145 @@ final class FacebookSimulator: Sendable {
             page: page, text: call.fields["description"], media: [url], path: "/\(page)/videos",
             body: GraphCall.recordBody(call.fields), headers: SandboxRequest.recordedHeaders(request))
         return SandboxResponse.json(["id": GraphJSON.string(stored.id)])
+    }
+
+    /// `{"id", "status": {"video_status", "uploading_phase": {"status"}, "processing_phase": {"status"}}}`;
+    /// each read moves an upload in progress on. Published ones carry `permalink_url`.
+    private func uploadStatus(id: String) -> [String: GraphJSON]? {
+        guard let (upload, processing) = state.withLock({ state -> (Upload, Bool)? in
+            guard var upload = state.uploads[id] else { return nil }
+            let processing = upload.fileURL != nil && upload.failure == nil && upload.pendingReads > 0
+            if processing {
+                upload.pendingReads -= 1
+                state.uploads[id] = upload
+            }
+            return (upload, processing)
+        }) else { return nil }
+        let uploading: String
+        let videoStatus: String
+        if upload.failure != nil {
+            (uploading, videoStatus) = ("error", "error")
+        } else if upload.fileURL == nil {
+            (uploading, videoStatus) = ("not_started", "upload_pending")
+        } else if processing {
+            (uploading, videoStatus) = ("in_progress", "processing")
+        } else {
+            (uploading, videoStatus) = ("complete", "ready")
+        }
+        var phase: [String: GraphJSON] = ["status": .string(uploading)]
+        if let failure = upload.failure {
+            phase["errors"] = .array([.object(["code": .int(1_363_040), "message": .string(failure)])])
+        }
+        var fields: [String: GraphJSON] = [
+            "id": .string(id),
+            "status": .object([
+                "video_status": .string(videoStatus), "uploading_phase": .object(phase),
+                "processing_phase": .object(["status": .string(uploading == "complete" ? "complete" : "not_started")]),
+            ]),
+        ]
+        if let postID = upload.postID { fields["permalink_url"] = .string(environment.postURL(id: postID)) }
+        return fields
+    }
+
+    /// `upload_phase=start` opens a session; `upload_phase=finish` publishes a complete upload once.
+    private func videoPhase(page: String, edge: String, _ call: GraphCall, _ request: Request) throws(GraphErrorBody)
+        -> Response
+    {
+        switch call.fields["upload_phase"] {
+        case "start":
+            let id = state.withLock { state in
+                defer { state.nextUpload += 1 }
+                let id = "fbvideo_" + String(state.nextUpload)
+                state.uploads[id] = Upload(pageID: page, edge: edge)
+                return id
+            }
+            return SandboxResponse.json([
+                "video_id": GraphJSON.string(id),
+                "upload_url": .string(environment.baseURL + Self.uploadPrefix + "/" + id),
+            ])
+        case "finish":
+            let id = call.fields["video_id"] ?? ""
+            if edge == "video_reels", call.fields["video_state"] != "PUBLISHED" {
+                throw GraphErrorBody(code: 100, message: "(#100) The sandbox publishes reels with video_state=PUBLISHED only")
+            }
+            let upload = try state.withLock { state throws(GraphErrorBody) -> Upload in
+                guard let upload = state.uploads[id], upload.pageID == page, upload.edge == edge else {
+                    throw GraphErrorBody(code: 100, subcode: 33, message: "(#100) video_id \(id) is not an upload of this Page")
+                }
+                guard upload.postID == nil else {
+                    throw GraphErrorBody(code: 100, message: "(#100) Video \(id) was already published")
+                }
+                guard upload.fileURL != nil, upload.failure == nil, upload.pendingReads == 0 else {
+                    throw GraphErrorBody(
+                        code: 6000, message: "There was a problem uploading your video file. Please try again.",
+                        isTransient: upload.failure == nil)
+                }
+                state.uploads[id]?.postID = "pending"
+                return upload
+            }
+            let stored = store(
+                page: page, text: call.fields["description"], media: [upload.fileURL ?? ""], path: "/\(page)/\(edge)",
+                body: GraphCall.recordBody(call.fields), headers: SandboxRequest.recordedHeaders(request))
+            state.withLock { $0.uploads[id]?.postID = stored.id }
+            if edge == "video_stories" {
+                return SandboxResponse.json(["success": GraphJSON.bool(true), "post_id": .string(stored.id)])
+            }
+            return SandboxResponse.json(["success": GraphJSON.bool(true)])
+        default:
+            throw GraphErrorBody(code: 100, message: "(#100) upload_phase must be start or finish")
+        }
+    }
+
+    /// The upload host: `Authorization: OAuth <token>` and a `file_url` header Meta fetches the video from.
+    private func receiveUpload(_ request: Request, videoID: String) async -> Response {
+        let header = SandboxRequest.header(request, named: "Authorization") ?? ""
+        let token = header.hasPrefix("OAuth ") ? String(header.dropFirst(6)) : nil
+        if GraphCall.check(token: token) != nil {
+            return SandboxResponse.json(
+                status: .unauthorized,
+                ["debug_info": GraphJSON.object([
+                    "retriable": .bool(false), "type": .string("AuthenticationError"),
+                    "message": .string("Invalid OAuth access token."),
+                ])])
+        }
+        guard let fileURL = SandboxRequest.header(request, named: "file_url"),
+            state.withLock({ $0.uploads[videoID] }) != nil
+        else {
+            return SandboxResponse.json(
+                status: .badRequest,
+                ["debug_info": GraphJSON.object([
+                    "retriable": .bool(false), "type": .string("ProcessingFailedError"),
+                    "message": .string("Request has no file_url header or names no upload session"),
+                ])])
+        }
+        var failure: String?
+        switch await fetcher.fetch(fileURL) {
+        case .failure: failure = "Unable to fetch video file from URL."
+        case .success(let fetched) where fetched.mimeType?.hasPrefix("video/") != true:
+            failure = "The video file you selected is in a format that we don't support."
+        case .success: break
+        }
+        state.withLock { state in
+            state.uploads[videoID]?.fileURL = fileURL
+            state.uploads[videoID]?.failure = failure
+        }
+        return SandboxResponse.json(["success": GraphJSON.bool(true)])
+    }
+
+    /// `photo_id` of an unpublished photo of this Page becomes a story.
+    private func photoStory(page: String, _ call: GraphCall, _ request: Request) throws(GraphErrorBody) -> Response {
+        let id = call.fields["photo_id"] ?? ""
+        let url = try state.withLock { state throws(GraphErrorBody) -> String in
+            guard let photo = state.photos[id], photo.pageID == page, photo.attachedTo == nil else {
+                throw GraphErrorBody(code: 100, message: "(#100) photo_id \(id) is not an unpublished photo of this Page")
+            }
+            state.photos[id]?.attachedTo = "story"
+            return photo.url
+        }
+        let stored = store(
+            page: page, text: nil, media: [url], path: "/\(page)/photo_stories", body: GraphCall.recordBody(call.fields),
+            headers: SandboxRequest.recordedHeaders(request))
+        return SandboxResponse.json(["success": GraphJSON.bool(true), "post_id": .string(stored.id)])
     }
 
     private func store(
