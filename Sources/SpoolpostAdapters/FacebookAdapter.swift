@@ -63,7 +63,9 @@ public struct FacebookAdapter: PublishingAdapter {
         guard let token = credentials?["access_token"], !token.isEmpty else {
             throw SpoolpostError(
                 .invalidConfig,
-                "account '\(name)': facebook needs `credentials:` naming a file with `access_token:` (a Page access token)")
+                "account '\(name)': facebook needs `credentials:` naming a file with `access_token:` "
+                    + "(a Page access token)"
+            )
         }
         let base = account.string("api_base") ?? Self.defaultAPIBase
         guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -80,7 +82,8 @@ public struct FacebookAdapter: PublishingAdapter {
         }
         self.init(
             account: name, pageID: pageID, accessToken: token, apiBase: base,
-            pollInterval: try seconds("poll_interval", default: 5), pollTimeout: try seconds("poll_timeout", default: 300),
+            pollInterval: try seconds("poll_interval", default: 5),
+            pollTimeout: try seconds("poll_timeout", default: 300),
             http: http)
     }
 
@@ -92,11 +95,15 @@ public struct FacebookAdapter: PublishingAdapter {
         var problems: [TargetProblem] = []
         let type = check.target.type ?? (check.videoCount > 0 ? "video" : "post")
         guard Self.supportedTypes.contains(type) else {
-            return [TargetProblem(field: "type", "facebook type '\(type)' is not supported; use post, video, reel or story")]
+            return [
+                TargetProblem(field: "type", "facebook type '\(type)' is not supported; use post, video, reel or story")
+            ]
         }
         if let text = check.text, text.count > Self.maxTextLength {
             problems.append(
-                TargetProblem(field: "text", "facebook posts take at most \(Self.maxTextLength) characters, this has \(text.count)"))
+                TargetProblem(
+                    field: "text",
+                    "facebook posts take at most \(Self.maxTextLength) characters, this has \(text.count)"))
         }
         if let link = check.target.option("link") {
             let scheme = URL(string: link)?.scheme?.lowercased()
@@ -169,7 +176,8 @@ public struct FacebookAdapter: PublishingAdapter {
             let answer = try await post(
                 "/\(pageID)/photos", [("url", url), ("published", "false")], repeatable: true)
             guard let id = GraphForm.id(answer["id"]) else {
-                throw SpoolpostError(.serverError, "\(service) accepted photo \(index + 1) without an id", retryable: true)
+                throw SpoolpostError(
+                    .serverError, "\(service) accepted photo \(index + 1) without an id", retryable: true)
             }
             try await progress.record(key, id)
             photoIDs.append(id)
@@ -226,7 +234,8 @@ public struct FacebookAdapter: PublishingAdapter {
             let started = try await post("/\(pageID)/\(edge)", [("upload_phase", "start")], repeatable: true)
             guard let id = GraphForm.id(started["video_id"]), let url = started["upload_url"] as? String else {
                 throw SpoolpostError(
-                    .serverError, "\(service) started an upload session without video_id and upload_url", retryable: true)
+                    .serverError, "\(service) started an upload session without video_id and upload_url",
+                    retryable: true)
             }
             try await progress.record("video_id", id)
             try await progress.record("upload_url", url)
@@ -255,7 +264,8 @@ public struct FacebookAdapter: PublishingAdapter {
         let answer = try await post("/\(pageID)/\(edge)", fields, repeatable: false)
         guard answer["success"] as? Bool == true else {
             throw SpoolpostError(
-                .unknownOutcome, "\(service) did not confirm publishing video \(videoID); check the Page before retrying")
+                .unknownOutcome,
+                "\(service) did not confirm publishing video \(videoID); check the Page before retrying")
         }
         let postID = GraphForm.id(answer["post_id"]) ?? videoID
         try? await progress.record("post_id", postID)
@@ -370,7 +380,8 @@ public struct FacebookAdapter: PublishingAdapter {
         guard let object = GraphForm.object(response) else {
             if !repeatable {
                 throw SpoolpostError(
-                    .unknownOutcome, "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
+                    .unknownOutcome,
+                    "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
             }
             throw SpoolpostError(
                 .serverError, "\(service) answered HTTP \(response.status) with an unreadable body", retryable: true)

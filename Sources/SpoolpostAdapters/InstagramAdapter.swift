@@ -80,7 +80,8 @@ public struct InstagramAdapter: PublishingAdapter {
         }
         self.init(
             account: name, userID: userID, accessToken: token, apiBase: base,
-            pollInterval: try seconds("poll_interval", default: 5), pollTimeout: try seconds("poll_timeout", default: 300),
+            pollInterval: try seconds("poll_interval", default: 5),
+            pollTimeout: try seconds("poll_timeout", default: 300),
             http: http)
     }
 
@@ -96,18 +97,24 @@ public struct InstagramAdapter: PublishingAdapter {
         var problems: [TargetProblem] = []
         if type != "story", let text = check.text {
             if text.count > Self.maxCaptionLength {
-                problems.append(TargetProblem(
-                    field: "text", "instagram captions take at most \(Self.maxCaptionLength) characters, this has \(text.count)"))
+                problems.append(
+                    TargetProblem(
+                        field: "text",
+                        "instagram captions take at most \(Self.maxCaptionLength) characters, this has \(text.count)"))
             }
             let hashtags = Self.count(of: "#", in: text)
             if hashtags > Self.maxHashtags {
-                problems.append(TargetProblem(
-                    field: "text", "instagram captions take at most \(Self.maxHashtags) hashtags, this has \(hashtags)"))
+                problems.append(
+                    TargetProblem(
+                        field: "text",
+                        "instagram captions take at most \(Self.maxHashtags) hashtags, this has \(hashtags)"))
             }
             let mentions = Self.count(of: "@", in: text)
             if mentions > Self.maxMentions {
-                problems.append(TargetProblem(
-                    field: "text", "instagram captions take at most \(Self.maxMentions) @-mentions, this has \(mentions)"))
+                problems.append(
+                    TargetProblem(
+                        field: "text",
+                        "instagram captions take at most \(Self.maxMentions) @-mentions, this has \(mentions)"))
             }
         }
         let types = check.mediaTypes
@@ -129,8 +136,10 @@ public struct InstagramAdapter: PublishingAdapter {
             }
         default:
             if types.count > Self.maxCarouselItems {
-                problems.append(TargetProblem(
-                    field: "media", "an instagram carousel takes at most \(Self.maxCarouselItems) items, this has \(types.count)"))
+                problems.append(
+                    TargetProblem(
+                        field: "media",
+                        "an instagram carousel takes at most \(Self.maxCarouselItems) items, this has \(types.count)"))
             }
             if types.count == 1, types[0]?.hasPrefix("video/") == true {
                 problems.append(TargetProblem(field: "media", "a single instagram video is a reel; use type: reel"))
@@ -239,7 +248,9 @@ public struct InstagramAdapter: PublishingAdapter {
             fields = [("media_type", "REELS"), ("video_url", try fetchURL(request.media[0], index: 0))]
         case "story":
             // A story names its kind by the URL field alone: `media_type` is STORIES either way.
-            fields = [("media_type", "STORIES")] + (try mediaFields(request.media[0], index: 0)).filter { $0.0 != "media_type" }
+            fields =
+                [("media_type", "STORIES")]
+                + (try mediaFields(request.media[0], index: 0)).filter { $0.0 != "media_type" }
         default:
             if request.media.count == 1 {
                 fields = [("image_url", try fetchURL(request.media[0], index: 0))]
@@ -268,7 +279,9 @@ public struct InstagramAdapter: PublishingAdapter {
 
     private func mediaFields(_ media: PreparedMedia, index: Int) throws(SpoolpostError) -> [(String, String)] {
         let url = try fetchURL(media, index: index)
-        let isVideo = media.mimeType?.hasPrefix("video/") ?? (media.reference.kindHint.map { ["VIDEO", "REEL"].contains($0) } ?? false)
+        let isVideo =
+            media.mimeType?.hasPrefix("video/")
+            ?? (media.reference.kindHint.map { ["VIDEO", "REEL"].contains($0) } ?? false)
         return isVideo ? [("media_type", "VIDEO"), ("video_url", url)] : [("image_url", url)]
     }
 
@@ -303,7 +316,8 @@ public struct InstagramAdapter: PublishingAdapter {
     /// Polls until the container is FINISHED (or PUBLISHED), at most `pollTimeout / pollInterval` checks.
     /// ERROR and EXPIRED fail for good with Instagram's status text and forget the container, so a manual retry
     /// starts over; still IN_PROGRESS at the end is retryable with the container kept.
-    private func waitUntilReady(_ container: String, key: String, progress: PublishProgress) async throws(SpoolpostError)
+    private func waitUntilReady(_ container: String, key: String, progress: PublishProgress)
+        async throws(SpoolpostError)
         -> String
     {
         let checks = pollInterval > 0 ? max(1, Int((pollTimeout / pollInterval).rounded(.up)) + 1) : 1
@@ -395,7 +409,8 @@ public struct InstagramAdapter: PublishingAdapter {
         guard let object = GraphForm.object(response) else {
             if !repeatable {
                 throw SpoolpostError(
-                    .unknownOutcome, "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
+                    .unknownOutcome,
+                    "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
             }
             throw SpoolpostError(
                 .serverError, "\(service) answered HTTP \(response.status) with an unreadable body", retryable: true)

@@ -22,7 +22,8 @@ import Testing
             PreparedMedia(reference: MediaReference(source: .url(url)), mimeType: mime, fetchURL: url)
         }
         let target = PostTarget(
-            index: 0, platform: .facebook, account: "acme-page", type: type, options: options.mapValues(AdapterFixture.node))
+            index: 0, platform: .facebook, account: "acme-page", type: type,
+            options: options.mapValues(AdapterFixture.node))
         return PublishRequest(
             postID: "launch", target: target, text: text, media: prepared, attempt: attempt, steps: steps)
     }
@@ -88,7 +89,8 @@ import Testing
             try await withSandbox { server, base, http in
                 let recorder = RecordingProgress()
                 let outcome = await Self.adapter(base: base, http: http).publish(
-                    Self.request(type: "video", text: "Watch", media: [(media.url("/clip.mp4"), "video/mp4")],
+                    Self.request(
+                        type: "video", text: "Watch", media: [(media.url("/clip.mp4"), "video/mp4")],
                         options: ["title": "Our launch"]),
                     progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
@@ -140,12 +142,14 @@ import Testing
                 #expect(photo.log == ["photo.0", "post_id"])
                 let video = RecordingProgress()
                 let videoStory = await adapter.publish(
-                    Self.request(type: "story", media: [(media.url("/clip.mp4"), "video/mp4")]), progress: video.progress)
+                    Self.request(type: "story", media: [(media.url("/clip.mp4"), "video/mp4")]),
+                    progress: video.progress)
                 #expect(videoStory == .published(platformPostID: "fb_000002", url: base + "/posts/fb_000002"))
                 #expect(video.log == ["video_id", "upload_url", "uploaded", "post_id"])
-                #expect(server.store.all.map(\.path) == [
-                    Self.graph + "/\(Self.page)/photo_stories", Self.graph + "/\(Self.page)/video_stories",
-                ])
+                #expect(
+                    server.store.all.map(\.path) == [
+                        Self.graph + "/\(Self.page)/photo_stories", Self.graph + "/\(Self.page)/video_stories",
+                    ])
             }
         }
     }
@@ -158,7 +162,8 @@ import Testing
                     account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
                     pollInterval: 0.05, http: http)
                 let outcome = await adapter.publish(
-                    Self.request(type: "reel", media: [(media.url("/page.html"), "video/mp4")]), progress: recorder.progress)
+                    Self.request(type: "reel", media: [(media.url("/page.html"), "video/mp4")]),
+                    progress: recorder.progress)
                 let error = try #require(AdapterFixture.error(outcome))
                 #expect(error.code == .rejected)
                 #expect(!error.isRetryable)
@@ -198,7 +203,6 @@ import Testing
         }
     }
 
-
     @Test func aRetryReusesRecordedPhotosAndSendsTheFeedPostOnce() async throws {
         try await Self.withMedia { media in
             let faults = SandboxFaults([
@@ -237,7 +241,8 @@ import Testing
         ])
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let recorder = RecordingProgress()
-            let outcome = await Self.adapter(base: base, http: http).publish(Self.request(), progress: recorder.progress)
+            let outcome = await Self.adapter(base: base, http: http).publish(
+                Self.request(), progress: recorder.progress)
             let error = try #require(AdapterFixture.error(outcome))
             #expect(error.code == .unknownOutcome)
             #expect(!error.isRetryable)
@@ -314,7 +319,8 @@ import Testing
             #"{"error":{"message":"An unknown error occurred","type":"OAuthException","code":1,"is_transient":true}}"#,
             status: 500)
         #expect(transient.code == .serverError && transient.isRetryable && transient.platformCode == "1")
-        let service = classify(#"{"error":{"message":"Service temporarily unavailable","type":"OAuthException","code":2}}"#)
+        let service = classify(
+            #"{"error":{"message":"Service temporarily unavailable","type":"OAuthException","code":2}}"#)
         #expect(service.code == .serverError && service.isRetryable)
         let otherTransient = classify(
             #"{"error":{"message":"Please retry","type":"OAuthException","code":-3,"is_transient":true}}"#)
@@ -323,14 +329,17 @@ import Testing
             #"{"error":{"message":"(#200) Requires pages_manage_posts permission","type":"OAuthException","code":200}}"#,
             status: 403)
         #expect(permission.code == .forbidden && !permission.isRetryable)
-        let duplicate = classify(#"{"error":{"message":"Duplicate status message","type":"OAuthException","code":506}}"#)
+        let duplicate = classify(
+            #"{"error":{"message":"Duplicate status message","type":"OAuthException","code":506}}"#)
         #expect(duplicate.code == .rejected && !duplicate.isRetryable && duplicate.platformCode == "506")
         let app = classify(
             #"{"error":{"message":"(#4) Application request limit reached","type":"OAuthException","code":4}}"#,
-            headers: [HTTPHeader(name: "X-App-Usage", value: #"{"call_count":100,"total_cputime":25,"total_time":25}"#)])
+            headers: [HTTPHeader(name: "X-App-Usage", value: #"{"call_count":100,"total_cputime":25,"total_time":25}"#)]
+        )
         #expect(app.code == .rateLimit && app.isRetryable && app.retryAfter == nil)
         let business = classify(
-            #"{"error":{"message":"(#80001) There have been too many calls to this Page account","type":"OAuthException","code":80001}}"#,
+            #"{"error":{"message":"(#80001) There have been too many calls to this Page account","#
+                + #""type":"OAuthException","code":80001}}"#,
             headers: [
                 HTTPHeader(
                     name: "x-business-use-case-usage",
@@ -339,10 +348,12 @@ import Testing
                 HTTPHeader(name: "Retry-After", value: "30"),
             ])
         #expect(business.code == .rateLimit && business.retryAfter == 180)
-        let user = classify(#"{"error":{"message":"(#17) User request limit reached","type":"OAuthException","code":17}}"#)
+        let user = classify(
+            #"{"error":{"message":"(#17) User request limit reached","type":"OAuthException","code":17}}"#)
         #expect(user.code == .rateLimit)
         let changedPassword = classify(
-            #"{"error":{"message":"Error validating access token","type":"OAuthException","code":190,"error_subcode":460}}"#)
+            #"{"error":{"message":"Error validating access token","type":"OAuthException","code":190,"error_subcode":460}}"#
+        )
         #expect(changedPassword.code == .authExpired && changedPassword.platformCode == "190/460")
         // A body without a Graph error object falls back to the HTTP status.
         let plain = classify("<html>bad gateway</html>", status: 502)
@@ -370,7 +381,8 @@ import Testing
             }
             #expect(throws: SpoolpostError.self) {
                 try FacebookAdapter(
-                    account: AdapterFixture.account("acme", platform: .facebook, ["page_id": "42", "api_base": "ftp://x"]),
+                    account: AdapterFixture.account(
+                        "acme", platform: .facebook, ["page_id": "42", "api_base": "ftp://x"]),
                     credentials: token, http: http)
             }
         }
@@ -382,13 +394,15 @@ import Testing
             func problems(type: String?, text: String?, media: [String?], link: String? = nil) -> [TargetProblem] {
                 var options: [String: YAMLNode] = [:]
                 if let link { options["link"] = AdapterFixture.node(link) }
-                let target = PostTarget(index: 0, platform: .facebook, account: "acme-page", type: type, options: options)
+                let target = PostTarget(
+                    index: 0, platform: .facebook, account: "acme-page", type: type, options: options)
                 let references = media.map { _ in MediaReference(source: .url("https://example.com/x")) }
                 let manifest = Manifest(id: "p", text: text, media: references, scheduleAt: nil, targets: [target])
                 return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: media))
             }
             #expect(problems(type: "post", text: String(repeating: "a", count: 63_206), media: []).isEmpty)
-            #expect(problems(type: "post", text: String(repeating: "a", count: 63_207), media: []).map(\.field) == ["text"])
+            #expect(
+                problems(type: "post", text: String(repeating: "a", count: 63_207), media: []).map(\.field) == ["text"])
             #expect(problems(type: "post", text: "x", media: ["image/jpeg", "image/png"]).isEmpty)
             #expect(problems(type: "post", text: "x", media: ["image/jpeg", "video/mp4"]).map(\.field) == ["media"])
             #expect(problems(type: "post", text: nil, media: []).map(\.field) == ["text"])

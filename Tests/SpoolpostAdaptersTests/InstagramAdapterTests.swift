@@ -86,7 +86,8 @@ import Testing
         try await Self.withMedia { media in
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
-                let reel = await adapter.publish(Self.request(type: "reel", media: [(media.url("/clip.mp4"), "video/mp4")]))
+                let reel = await adapter.publish(
+                    Self.request(type: "reel", media: [(media.url("/clip.mp4"), "video/mp4")]))
                 #expect(reel == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 let imageStory = await adapter.publish(
                     Self.request(type: "story", media: [(media.url("/b.jpg"), "image/jpeg")]))
@@ -258,7 +259,8 @@ import Testing
                     Self.request(media: item))
                 #expect(AdapterFixture.error(throttled)?.code == .rateLimit)
                 #expect(AdapterFixture.error(throttled)?.retryAfter == 420)
-                let invalid = await Self.adapter(base: base, http: http, token: "nonsense").publish(Self.request(media: item))
+                let invalid = await Self.adapter(base: base, http: http, token: "nonsense").publish(
+                    Self.request(media: item))
                 #expect(AdapterFixture.error(invalid)?.code == .authExpired)
                 #expect(AdapterFixture.error(invalid)?.message.contains("nonsense") == false)
             }
@@ -289,7 +291,8 @@ import Testing
             }
             #expect(throws: SpoolpostError.self) {
                 try InstagramAdapter(
-                    account: AdapterFixture.account("ig", platform: .instagram, ["user_id": "99", "poll_timeout": "soon"]),
+                    account: AdapterFixture.account(
+                        "ig", platform: .instagram, ["user_id": "99", "poll_timeout": "soon"]),
                     credentials: token, http: http)
             }
         }

@@ -66,10 +66,14 @@ final class FacebookSimulator: Sendable {
             await self.receiveUpload(request, videoID: context.parameters.get("id") ?? "")
         }
         router.post(RouterPath(prefix + "/{id}/photos")) { request, context in
-            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in try await self.photo(page: context.parameters.get("id") ?? "", call) }
+            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                try await self.photo(page: context.parameters.get("id") ?? "", call)
+            }
         }
         router.post(RouterPath(prefix + "/{id}/feed")) { request, context in
-            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in try self.feed(page: context.parameters.get("id") ?? "", call, request) }
+            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                try self.feed(page: context.parameters.get("id") ?? "", call, request)
+            }
         }
         router.post(RouterPath(prefix + "/{id}/videos")) { request, context in
             await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
@@ -121,7 +125,8 @@ final class FacebookSimulator: Sendable {
         }
         let published = call.fields["published"].map { $0 != "false" && $0 != "0" } ?? true
         if published {
-            let stored = store(page: page, text: call.fields["caption"] ?? call.fields["message"], media: [url],
+            let stored = store(
+                page: page, text: call.fields["caption"] ?? call.fields["message"], media: [url],
                 path: "/\(page)/photos", body: GraphCall.recordBody(call.fields))
             return SandboxResponse.json(["id": GraphJSON.string(stored.id), "post_id": .string(stored.id)])
         }
@@ -140,7 +145,8 @@ final class FacebookSimulator: Sendable {
         while let value = call.fields["attached_media[\(index)]"] {
             let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any]
             guard let id = object?["media_fbid"] as? String else {
-                throw GraphErrorBody(code: 100, message: "(#100) param attached_media[\(index)] must be a JSON object with media_fbid")
+                throw GraphErrorBody(
+                    code: 100, message: "(#100) param attached_media[\(index)] must be a JSON object with media_fbid")
             }
             photoIDs.append(id)
             index += 1
@@ -196,15 +202,17 @@ final class FacebookSimulator: Sendable {
     /// `{"id", "status": {"video_status", "uploading_phase": {"status"}, "processing_phase": {"status"}}}`;
     /// each read moves an upload in progress on. Published ones carry `permalink_url`.
     private func uploadStatus(id: String) -> [String: GraphJSON]? {
-        guard let (upload, processing) = state.withLock({ state -> (Upload, Bool)? in
-            guard var upload = state.uploads[id] else { return nil }
-            let processing = upload.fileURL != nil && upload.failure == nil && upload.pendingReads > 0
-            if processing {
-                upload.pendingReads -= 1
-                state.uploads[id] = upload
-            }
-            return (upload, processing)
-        }) else { return nil }
+        guard
+            let (upload, processing) = state.withLock({ state -> (Upload, Bool)? in
+                guard var upload = state.uploads[id] else { return nil }
+                let processing = upload.fileURL != nil && upload.failure == nil && upload.pendingReads > 0
+                if processing {
+                    upload.pendingReads -= 1
+                    state.uploads[id] = upload
+                }
+                return (upload, processing)
+            })
+        else { return nil }
         let uploading: String
         let videoStatus: String
         if upload.failure != nil {
@@ -250,11 +258,13 @@ final class FacebookSimulator: Sendable {
         case "finish":
             let id = call.fields["video_id"] ?? ""
             if edge == "video_reels", call.fields["video_state"] != "PUBLISHED" {
-                throw GraphErrorBody(code: 100, message: "(#100) The sandbox publishes reels with video_state=PUBLISHED only")
+                throw GraphErrorBody(
+                    code: 100, message: "(#100) The sandbox publishes reels with video_state=PUBLISHED only")
             }
             let upload = try state.withLock { state throws(GraphErrorBody) -> Upload in
                 guard let upload = state.uploads[id], upload.pageID == page, upload.edge == edge else {
-                    throw GraphErrorBody(code: 100, subcode: 33, message: "(#100) video_id \(id) is not an upload of this Page")
+                    throw GraphErrorBody(
+                        code: 100, subcode: 33, message: "(#100) video_id \(id) is not an upload of this Page")
                 }
                 guard upload.postID == nil else {
                     throw GraphErrorBody(code: 100, message: "(#100) Video \(id) was already published")
@@ -287,20 +297,24 @@ final class FacebookSimulator: Sendable {
         if GraphCall.check(token: token) != nil {
             return SandboxResponse.json(
                 status: .unauthorized,
-                ["debug_info": GraphJSON.object([
-                    "retriable": .bool(false), "type": .string("AuthenticationError"),
-                    "message": .string("Invalid OAuth access token."),
-                ])])
+                [
+                    "debug_info": GraphJSON.object([
+                        "retriable": .bool(false), "type": .string("AuthenticationError"),
+                        "message": .string("Invalid OAuth access token."),
+                    ])
+                ])
         }
         guard let fileURL = SandboxRequest.header(request, named: "file_url"),
             state.withLock({ $0.uploads[videoID] }) != nil
         else {
             return SandboxResponse.json(
                 status: .badRequest,
-                ["debug_info": GraphJSON.object([
-                    "retriable": .bool(false), "type": .string("ProcessingFailedError"),
-                    "message": .string("Request has no file_url header or names no upload session"),
-                ])])
+                [
+                    "debug_info": GraphJSON.object([
+                        "retriable": .bool(false), "type": .string("ProcessingFailedError"),
+                        "message": .string("Request has no file_url header or names no upload session"),
+                    ])
+                ])
         }
         var failure: String?
         switch await fetcher.fetch(fileURL) {
@@ -321,13 +335,15 @@ final class FacebookSimulator: Sendable {
         let id = call.fields["photo_id"] ?? ""
         let url = try state.withLock { state throws(GraphErrorBody) -> String in
             guard let photo = state.photos[id], photo.pageID == page, photo.attachedTo == nil else {
-                throw GraphErrorBody(code: 100, message: "(#100) photo_id \(id) is not an unpublished photo of this Page")
+                throw GraphErrorBody(
+                    code: 100, message: "(#100) photo_id \(id) is not an unpublished photo of this Page")
             }
             state.photos[id]?.attachedTo = "story"
             return photo.url
         }
         let stored = store(
-            page: page, text: nil, media: [url], path: "/\(page)/photo_stories", body: GraphCall.recordBody(call.fields),
+            page: page, text: nil, media: [url], path: "/\(page)/photo_stories",
+            body: GraphCall.recordBody(call.fields),
             headers: SandboxRequest.recordedHeaders(request))
         return SandboxResponse.json(["success": GraphJSON.bool(true), "post_id": .string(stored.id)])
     }

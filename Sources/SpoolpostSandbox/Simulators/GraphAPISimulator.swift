@@ -54,8 +54,9 @@ struct GraphCall {
     static func read(_ request: Request, environment: SandboxEnvironment) async -> Result<GraphCall, GraphErrorBody> {
         var fields = decode(request.uri.query ?? "")
         if request.method == .post {
-            guard case .success(let body) = await SandboxRequest.collectBody(
-                request, limit: environment.configuration.maxBodyBytes)
+            guard
+                case .success(let body) = await SandboxRequest.collectBody(
+                    request, limit: environment.configuration.maxBodyBytes)
             else {
                 return .failure(GraphErrorBody(code: 100, message: "(#100) The request body is too large"))
             }
@@ -87,9 +88,11 @@ struct GraphCall {
             var body = GraphErrorBody(
                 code: 32, message: "(#32) Page request limit reached", status: .badRequest, isTransient: false)
             body.headers = [
-                ("X-Business-Use-Case-Usage",
-                 #"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":12,"total_time":15,"#
-                    + #""estimated_time_to_regain_access":7}]}"#)
+                (
+                    "X-Business-Use-Case-Usage",
+                    #"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":12,"total_time":15,"#
+                        + #""estimated_time_to_regain_access":7}]}"#
+                )
             ]
             return body
         }
@@ -113,7 +116,8 @@ struct GraphCall {
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            let value = parts.count > 1
+            let value =
+                parts.count > 1
                 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
             if !key.isEmpty { fields[key] = value }
         }
@@ -133,7 +137,8 @@ struct GraphErrorBody: Error {
     var headers: [(String, String)] = []
 
     init(
-        code: Int, subcode: Int? = nil, message: String, userMessage: String? = nil, status: HTTPResponse.Status = .badRequest,
+        code: Int, subcode: Int? = nil, message: String, userMessage: String? = nil,
+        status: HTTPResponse.Status = .badRequest,
         isTransient: Bool = false
     ) {
         self.code = code

@@ -49,7 +49,9 @@ final class InstagramSimulator: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>) {
         let prefix = GraphAPISimulator.pathPrefix
         router.post(RouterPath(prefix + "/{id}/media")) { request, context in
-            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in try await self.createContainer(user: context.parameters.get("id") ?? "", call) }
+            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                try await self.createContainer(user: context.parameters.get("id") ?? "", call)
+            }
         }
         router.post(RouterPath(prefix + "/{id}/media_publish")) { request, context in
             await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
@@ -57,7 +59,9 @@ final class InstagramSimulator: Sendable {
             }
         }
         router.get(RouterPath(prefix + "/{id}/media")) { request, context in
-            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in self.list(user: context.parameters.get("id") ?? "") }
+            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                self.list(user: context.parameters.get("id") ?? "")
+            }
         }
     }
 
@@ -105,7 +109,8 @@ final class InstagramSimulator: Sendable {
     private func mediaFields(_ post: SandboxReceivedPost) -> [String: GraphJSON] {
         [
             "id": .string(post.id), "permalink": .string(environment.postURL(id: post.id)),
-            "caption": .string(post.text ?? ""), "timestamp": .string(ISO8601DateFormatter().string(from: post.receivedAt)),
+            "caption": .string(post.text ?? ""),
+            "timestamp": .string(ISO8601DateFormatter().string(from: post.receivedAt)),
         ]
     }
 
@@ -123,7 +128,8 @@ final class InstagramSimulator: Sendable {
         }
         var container = Container(
             userID: user, mediaType: mediaType, mediaURL: nil, caption: fields["caption"], children: [],
-            isCarouselItem: isCarouselItem, statusCode: "IN_PROGRESS", status: "In Progress: Media is still being processed.",
+            isCarouselItem: isCarouselItem, statusCode: "IN_PROGRESS",
+            status: "In Progress: Media is still being processed.",
             pendingReads: 1, mediaID: nil)
         let kind: String
         switch mediaType {
@@ -179,7 +185,8 @@ final class InstagramSimulator: Sendable {
             switch await fetcher.fetch(url) {
             case .failure:
                 container.statusCode = "ERROR"
-                container.status = "Error: 2207052: Media download has failed. The media URI doesn't meet our requirements."
+                container.status =
+                    "Error: 2207052: Media download has failed. The media URI doesn't meet our requirements."
             case .success(let fetched) where fetched.mimeType?.hasPrefix("video/") != true:
                 container.statusCode = "ERROR"
                 container.status = "Error: 2207026: The video format is not supported."
@@ -203,7 +210,9 @@ final class InstagramSimulator: Sendable {
         let container = try state.withLock { state throws(GraphErrorBody) -> Container in
             guard let container = state.containers[creationID], container.userID == user, !container.isCarouselItem
             else {
-                throw GraphErrorBody(code: 100, subcode: 33, message: "Unsupported post request. Object with ID '\(creationID)' does not exist")
+                throw GraphErrorBody(
+                    code: 100, subcode: 33,
+                    message: "Unsupported post request. Object with ID '\(creationID)' does not exist")
             }
             guard container.statusCode == "FINISHED" else {
                 throw GraphErrorBody(
@@ -216,7 +225,8 @@ final class InstagramSimulator: Sendable {
         }
         let urls: [String] = state.withLock { state in
             container.mediaType == "CAROUSEL"
-                ? container.children.compactMap { state.containers[$0]?.mediaURL } : [container.mediaURL].compactMap { $0 }
+                ? container.children.compactMap { state.containers[$0]?.mediaURL }
+                : [container.mediaURL].compactMap { $0 }
         }
         let post = SandboxReceivedPost(
             id: "", network: Self.network, account: user, method: "POST",

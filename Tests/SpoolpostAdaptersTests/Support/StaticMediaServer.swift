@@ -11,9 +11,11 @@ final class StaticMediaServer: @unchecked Sendable {
     }
 
     /// A few bytes that sniff as each kind (the simulator only reads the leading bytes).
-    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0x00, 0x01, 0x01, 0x00, 0xFF, 0xD9]
+    static let jpeg: [UInt8] =
+        [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0x00, 0x01, 0x01, 0x00, 0xFF, 0xD9]
     static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D]
-    static let mp4: [UInt8] = [0x00, 0x00, 0x00, 0x18] + Array("ftypmp42".utf8) + [0, 0, 0, 0] + Array("mp42isom".utf8)
+    static let mp4: [UInt8] =
+        [0x00, 0x00, 0x00, 0x18] + Array("ftypmp42".utf8) + [0, 0, 0, 0] + Array("mp42isom".utf8)
 
     let port: Int
     private let listener: Int32
@@ -28,7 +30,9 @@ final class StaticMediaServer: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 32) == 0 else {
             close(fd)
@@ -77,9 +81,11 @@ final class StaticMediaServer: @unchecked Sendable {
                 hits.withLock { $0[path, default: 0] += 1 }
                 let reply: [UInt8]
                 if let file = files[path] {
-                    reply = Array(
-                        ("HTTP/1.1 200 OK\r\nContent-Type: \(file.contentType)\r\nContent-Length: \(file.bytes.count)\r\n"
-                            + "Connection: close\r\n\r\n").utf8) + file.bytes
+                    reply =
+                        Array(
+                            ("HTTP/1.1 200 OK\r\nContent-Type: \(file.contentType)\r\n"
+                            + "Content-Length: \(file.bytes.count)\r\n"
+                                + "Connection: close\r\n\r\n").utf8) + file.bytes
                 } else {
                     reply = Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
                 }
