@@ -15,6 +15,8 @@ public import SpoolpostIO
 ///   (`status_code`: EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED; `status` carries the error subcode).
 /// - Media: https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media
 ///   (`permalink`) and `GET /{ig-user-id}/media` to find a media whose publish answer was lost.
+/// - Publishing quota: https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/content_publishing_limit
+///   (`quota_usage`, `config.quota_total`, `config.quota_duration`), checked before creating containers.
 /// - Errors: see ``GraphAPIError``; 9007/2207027 (media not ready) is retried.
 ///
 /// Account settings: `user_id:` (required), `api_base:` (default `https://graph.facebook.com/v21.0`),
@@ -207,6 +209,7 @@ public struct InstagramAdapter: PublishingAdapter {
             return await recoverPublished(caption: caption, progress: progress)
         }
 
+        try await checkPublishingLimit()
         let container: String
         if let recorded = request.steps["container"] {
             container = recorded
@@ -236,6 +239,26 @@ public struct InstagramAdapter: PublishingAdapter {
         }
         try? await progress.record("media_id", mediaID)
         return .published(platformPostID: mediaID, url: await permalink(of: mediaID))
+    }
+
+    /// Instagram's rolling publishing quota, read from `content_publishing_limit` rather than hard-coded (the
+    /// documents disagree on the number). A spent quota waits; a quota that cannot be read does not block, since
+    /// the container requests report the same problems.
+    private func checkPublishingLimit() async throws(SpoolpostError) {
+        guard
+            let answer = try? await get("/\(userID)/content_publishing_limit", [("fields", "quota_usage,config")]),
+            let entry = (answer["data"] as? [[String: Any]])?.first,
+            let usage = (entry["quota_usage"] as? NSNumber)?.intValue,
+            let config = entry["config"] as? [String: Any],
+            let total = (config["quota_total"] as? NSNumber)?.intValue, usage >= total
+        else { return }
+        let window = (config["quota_duration"] as? NSNumber)?.doubleValue ?? 86_400
+        // The window rolls: a slot frees when the oldest post in it ages out, which the API does not say.
+        throw SpoolpostError(
+            .rateLimit,
+            "\(service) has used its publishing quota (\(usage) of \(total) posts per \(Int(window / 3600)) hours); "
+                + "publishing waits until the window moves on",
+            retryable: true, retryAfter: min(3600, window), platformCode: "content_publishing_limit")
     }
 
     /// Creates the container to publish (after the carousel's items), recording each id as it comes back.

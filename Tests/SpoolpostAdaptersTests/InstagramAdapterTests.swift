@@ -247,6 +247,30 @@ import Testing
         }
     }
 
+    @Test func aSpentPublishingQuotaWaitsBeforeCreatingAnyContainer() async throws {
+        let quota = #"{"data":[{"quota_usage":50,"config":{"quota_total":50,"quota_duration":86400}}]}"#
+        let server = try CapturingHTTPServer(status: 200, body: quota)
+        defer { server.stop() }
+        try await withHTTPClient { http in
+            let adapter = InstagramAdapter(
+                account: "acme-ig", userID: Self.user, accessToken: "sandbox-token",
+                apiBase: "http://127.0.0.1:\(server.port)/v21.0", http: http)
+            let recorder = RecordingProgress()
+            let outcome = await adapter.publish(
+                Self.request(media: [("https://cdn.example.com/a.jpg", "image/jpeg")]), progress: recorder.progress)
+            let error = try #require(AdapterFixture.error(outcome))
+            #expect(error.code == .rateLimit)
+            #expect(error.isRetryable)
+            #expect(error.retryAfter == 3600)
+            #expect(error.message.contains("50 of 50"))
+            #expect(recorder.log.isEmpty)
+            #expect(server.requests.map(\.requestLine) == [
+                "GET /v21.0/\(Self.user)/content_publishing_limit?fields=quota_usage%2Cconfig HTTP/1.1"
+            ])
+            #expect(server.requests.first?.header("Authorization") == "Bearer sandbox-token")
+        }
+    }
+
     @Test func tokenAndRateLimitErrorsAreClassified() async throws {
         try await Self.withMedia { media in
             try await withSandbox { _, base, http in

@@ -8,7 +8,7 @@ import Synchronization
 /// from `children`), `GET /{container-id}?fields=status_code,status` reports IN_PROGRESS for the first read (two
 /// for videos) and FINISHED after, `POST /{ig-user-id}/media_publish?creation_id=` publishes a FINISHED container
 /// once (it then reads PUBLISHED), `GET /{media-id}?fields=permalink` and `GET /{ig-user-id}/media` list what
-/// was published.
+/// was published, `GET /{ig-user-id}/content_publishing_limit` counts the last 24 hours against 100.
 ///
 /// Media is downloaded from its URL: an image URL that cannot be fetched fails the container request with
 /// 9004/2207052 (Media download has failed); an image that is not JPEG leaves the container in ERROR (2207005);
@@ -46,8 +46,16 @@ final class InstagramSimulator: Sendable {
         self.fetcher = fetcher
     }
 
+    /// API-published posts allowed per account in a rolling 24 hours (`content_publishing_limit`).
+    static let quotaTotal = 100
+
     func addRoutes(to router: Router<BasicRequestContext>) {
         let prefix = GraphAPISimulator.pathPrefix
+        router.get(RouterPath(prefix + "/{id}/content_publishing_limit")) { request, context in
+            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                self.publishingLimit(user: context.parameters.get("id") ?? "")
+            }
+        }
         router.post(RouterPath(prefix + "/{id}/media")) { request, context in
             await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
                 try await self.createContainer(user: context.parameters.get("id") ?? "", call)
@@ -112,6 +120,19 @@ final class InstagramSimulator: Sendable {
             "caption": .string(post.text ?? ""),
             "timestamp": .string(ISO8601DateFormatter().string(from: post.receivedAt)),
         ]
+    }
+
+    private func publishingLimit(user: String) -> Response {
+        let since = Date().addingTimeInterval(-86_400)
+        let used = environment.store.posts(network: Self.network).filter { $0.account == user && $0.receivedAt > since }
+        return SandboxResponse.json([
+            "data": GraphJSON.array([
+                .object([
+                    "quota_usage": .int(used.count),
+                    "config": .object(["quota_total": .int(Self.quotaTotal), "quota_duration": .int(86_400)]),
+                ])
+            ])
+        ])
     }
 
     private func list(user: String) -> Response {
