@@ -188,8 +188,30 @@ public struct FacebookAdapter: PublishingAdapter {
         for (index, id) in photoIDs.enumerated() {
             fields.append(("attached_media[\(index)]", #"{"media_fbid":"\#(id)"}"#))
         }
+        // A feed post has no idempotency key: note when it leaves, so a lost answer (now, or after a restart under
+        // at-least-once delivery) is settled by the Page's recent posts instead of by posting again.
+        let message = request.text.flatMap { $0.isEmpty ? nil : $0 }
+        if let recorded = request.steps["feed_sent_at"].flatMap(Double.init), let message,
+            let found = await recentPost(message: message, since: recorded)
+        {
+            try? await progress.record("post_id", found.id)
+            return .published(platformPostID: found.id, url: found.url)
+        }
+        let sentAt = Date().timeIntervalSince1970.rounded(.down)
+        try await progress.record("feed_sent_at", String(Int(sentAt)))
         try await progress.beginPublicStep()
-        let answer = try await post("/\(pageID)/feed", fields, repeatable: false)
+        let answer: [String: Any]
+        do throws(SpoolpostError) {
+            answer = try await post("/\(pageID)/feed", fields, repeatable: false)
+        } catch {
+            if [.unknownOutcome, .timeout, .connection, .serverError].contains(error.code), let message,
+                let found = await recentPost(message: message, since: sentAt)
+            {
+                try? await progress.record("post_id", found.id)
+                return .published(platformPostID: found.id, url: found.url)
+            }
+            throw error
+        }
         guard let postID = GraphForm.id(answer["id"]) else {
             throw SpoolpostError(
                 .unknownOutcome, "\(service) answered the feed post without an id; check the Page before retrying")
@@ -335,6 +357,27 @@ public struct FacebookAdapter: PublishingAdapter {
                     + "need the media storage to sign URLs")
         }
         return url
+    }
+
+    /// The Page's newest post with exactly this message created since `since` (less five minutes for clock
+    /// differences), from `GET /{page-id}/feed`; nil when there is none or the feed cannot be read.
+    private func recentPost(message: String, since: Double) async -> (id: String, url: String?)? {
+        guard
+            let answer = try? await get(
+                "/\(pageID)/feed", [("fields", "id,message,created_time,permalink_url"), ("limit", "25")]),
+            let posts = answer["data"] as? [[String: Any]]
+        else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        let matches = posts.filter { post in
+            guard post["message"] as? String == message, let created = post["created_time"] as? String,
+                let date = formatter.date(from: created)
+            else { return false }
+            return date.timeIntervalSince1970 >= since - 300
+        }
+        guard let newest = matches.first, let id = GraphForm.id(newest["id"]) else { return nil }
+        return (id, newest["permalink_url"] as? String)
     }
 
     /// The post's `permalink_url`; videos answer a path relative to facebook.com. The post is already public,

@@ -47,7 +47,8 @@ import Testing
                 progress: recorder.progress)
             #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
             #expect(recorder.publicSteps == 1)
-            #expect(recorder.steps == ["post_id": "fb_000001"])
+            #expect(recorder.log == ["feed_sent_at", "post_id"])
+            #expect(recorder.steps["post_id"] == "fb_000001")
             let stored = try #require(server.store.post(id: "fb_000001"))
             #expect(stored.network == "facebook")
             #expect(stored.account == Self.page)
@@ -68,7 +69,7 @@ import Testing
                     Self.request(media: [(media.url("/a.jpg"), "image/jpeg"), (media.url("/b.jpg"), "image/jpeg")]),
                     progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
-                #expect(recorder.log == ["photo.0", "photo.1", "post_id"])
+                #expect(recorder.log == ["photo.0", "photo.1", "feed_sent_at", "post_id"])
                 #expect(recorder.steps["photo.0"] != recorder.steps["photo.1"])
                 #expect(recorder.publicSteps == 1)
                 // Meta fetches each photo from its URL once.
@@ -217,7 +218,7 @@ import Testing
                 let error = try #require(AdapterFixture.error(failed))
                 #expect(error.code == .serverError)
                 #expect(error.isRetryable)
-                #expect(first.log == ["photo.0", "photo.1"])
+                #expect(first.log == ["photo.0", "photo.1", "feed_sent_at"])
                 #expect(server.store.count == 0)
 
                 let second = RecordingProgress(steps: first.steps)
@@ -225,7 +226,8 @@ import Testing
                     Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
                 #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
                 // No photo was uploaded again: Meta fetched each URL once, over both attempts.
-                #expect(second.log == ["post_id"])
+                // The Page's feed showed no post since the first attempt's, so the post went out now.
+                #expect(second.log == ["feed_sent_at", "post_id"])
                 #expect(media.hitCount("/a.jpg") == 1)
                 #expect(media.hitCount("/b.jpg") == 1)
                 #expect(server.store.count == 1)
@@ -233,7 +235,7 @@ import Testing
         }
     }
 
-    @Test func aLostAnswerToTheFeedPostIsAnUnknownOutcomeNotARetry() async throws {
+    @Test func aLostAnswerToTheFeedPostIsSettledFromThePagesRecentPosts() async throws {
         let faults = SandboxFaults([
             SandboxFaultRule(
                 pathPrefix: Self.graph + "/\(Self.page)/feed", method: "POST", count: 1,
@@ -241,13 +243,42 @@ import Testing
         ])
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let recorder = RecordingProgress()
-            let outcome = await Self.adapter(base: base, http: http).publish(
-                Self.request(), progress: recorder.progress)
+            let outcome = await Self.adapter(base: base, http: http).publish(Self.request(), progress: recorder.progress)
+            #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
+            #expect(recorder.publicSteps == 1)
+            #expect(server.store.count == 1)
+        }
+    }
+
+    @Test func aLostFeedRequestThatNeverArrivedStaysUnknownAndIsNotResent() async throws {
+        let faults = SandboxFaults([
+            SandboxFaultRule(
+                pathPrefix: Self.graph + "/\(Self.page)/feed", method: "POST", count: 1,
+                action: .breakConnection(afterHandling: false))
+        ])
+        try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
+            let recorder = RecordingProgress()
+            let outcome = await Self.adapter(base: base, http: http).publish(Self.request(), progress: recorder.progress)
             let error = try #require(AdapterFixture.error(outcome))
             #expect(error.code == .unknownOutcome)
             #expect(!error.isRetryable)
             #expect(recorder.publicSteps == 1)
-            // The post did go out, exactly once.
+            #expect(server.store.count == 0)
+        }
+    }
+
+    @Test func aRestartAfterAnUnansweredFeedPostFindsItInsteadOfPostingAgain() async throws {
+        try await withSandbox { server, base, http in
+            let adapter = Self.adapter(base: base, http: http)
+            let first = RecordingProgress()
+            _ = await adapter.publish(Self.request(), progress: first.progress)
+            // As if the process died after the post went out, before its id was recorded.
+            var steps = first.steps
+            steps["post_id"] = nil
+            let second = RecordingProgress(steps: steps)
+            let outcome = await adapter.publish(Self.request(steps: steps, attempt: 2), progress: second.progress)
+            #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
+            #expect(second.publicSteps == 0)
             #expect(server.store.count == 1)
         }
     }

@@ -57,6 +57,11 @@ final class FacebookSimulator: Sendable {
                 }
             }
         }
+        router.get(RouterPath(prefix + "/{id}/feed")) { request, context in
+            await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
+                self.recentPosts(page: context.parameters.get("id") ?? "")
+            }
+        }
         router.post(RouterPath(prefix + "/{id}/photo_stories")) { request, context in
             await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
                 try self.photoStory(page: context.parameters.get("id") ?? "", call, request)
@@ -197,6 +202,26 @@ final class FacebookSimulator: Sendable {
             page: page, text: call.fields["description"], media: [url], path: "/\(page)/videos",
             body: GraphCall.recordBody(call.fields), headers: SandboxRequest.recordedHeaders(request))
         return SandboxResponse.json(["id": GraphJSON.string(stored.id)])
+    }
+
+    /// The Page's feed posts, newest first: `{"data": [{"id", "message", "created_time", "permalink_url"}]}`.
+    private func recentPosts(page: String) -> Response {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        let posts = environment.store.posts(network: Self.network).filter {
+            $0.account == page && $0.path.hasSuffix("/feed")
+        }
+        let data: [GraphJSON] = posts.reversed().map { post in
+            var fields: [String: GraphJSON] = [
+                "id": .string(post.id), "created_time": .string(formatter.string(from: post.receivedAt)),
+                "permalink_url": .string(environment.postURL(id: post.id)),
+            ]
+            if let text = post.text { fields["message"] = .string(text) }
+            return .object(fields)
+        }
+        return SandboxResponse.json(["data": GraphJSON.array(data)])
     }
 
     /// `{"id", "status": {"video_status", "uploading_phase": {"status"}, "processing_phase": {"status"}}}`;
