@@ -26,11 +26,15 @@ public struct AdapterRegistry: Sendable {
                 switch account.platform {
                 case .webhook:
                     built.append(try WebhookAdapter(account: account, credentials: credentials, http: http))
+                case .facebook:
+                    built.append(try FacebookAdapter(account: account, credentials: credentials, http: http))
+                case .instagram:
+                    built.append(try InstagramAdapter(account: account, credentials: credentials, http: http))
                 case .x:
                     built.append(try XAdapter(account: account, credentials: credentials, http: http))
                 case .youtube:
                     built.append(try YouTubeAdapter(account: account, credentials: credentials, http: http))
-                case .facebook, .instagram, .threads, .linkedin:
+                case .threads, .linkedin:
                     throw SpoolpostError(
                         .invalidConfig,
                         "account '\(account.name)': platform \(account.platform.rawValue) is not supported by this "

@@ -134,8 +134,10 @@ public final class SandboxServer: Sendable {
 
     /// Every simulated network; each registers its own API paths.
     private func simulators() -> [any NetworkSimulator] {
-        [WebhookSimulator(environment: environment), XSimulator(environment: environment),
-         YouTubeSimulator(environment: environment)]
+        [
+            WebhookSimulator(environment: environment), GraphAPISimulator(environment: environment),
+            XSimulator(environment: environment), YouTubeSimulator(environment: environment),
+        ]
     }
 
     private func markListening(port: Int) {

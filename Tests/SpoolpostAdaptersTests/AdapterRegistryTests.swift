@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func refusesEveryNotYetSupportedPlatformWithAClearMessage() throws {
-        let unsupported: [Platform] = [.facebook, .instagram, .threads, .linkedin]
+        let unsupported: [Platform] = [.threads, .linkedin]
         for platform in unsupported {
             let configuration = Configuration(accounts: ["acme": F.account("acme", platform: platform)])
             let error = try Self.registryError(configuration)

@@ -1,0 +1,365 @@
+import Foundation
+import SpoolpostAdapters
+import SpoolpostCore
+import SpoolpostIO
+import SpoolpostSandbox
+import Testing
+
+@Suite struct InstagramAdapterTests {
+    static let user = "17841400000000001"
+    static let graph = "/graph.facebook.com/v21.0"
+
+    /// Polls quickly, and often enough for the sandbox's containers (FINISHED by the third read).
+    static func adapter(
+        base: String, http: HTTPClient, token: String = "sandbox-token", pollInterval: Double = 0.05,
+        pollTimeout: Double = 30
+    ) -> InstagramAdapter {
+        InstagramAdapter(
+            account: "acme-ig", userID: user, accessToken: token, apiBase: base + graph, pollInterval: pollInterval,
+            pollTimeout: pollTimeout, http: http)
+    }
+
+    static func request(
+        type: String? = "feed", text: String? = "Launch #day", media: [(String, String)],
+        steps: [String: String] = [:], attempt: Int = 1
+    ) -> PublishRequest {
+        let prepared = media.map { url, mime in
+            PreparedMedia(reference: MediaReference(source: .url(url)), mimeType: mime, fetchURL: url)
+        }
+        let target = PostTarget(index: 2, platform: .instagram, account: "acme-ig", type: type)
+        return PublishRequest(
+            postID: "launch", target: target, text: text, media: prepared, attempt: attempt, steps: steps)
+    }
+
+    static func withMedia<T>(_ body: (StaticMediaServer) async throws -> T) async throws -> T {
+        let media = try StaticMediaServer.standard()
+        defer { media.stop() }
+        return try await body(media)
+    }
+
+    // MARK: - Post types
+
+    @Test func publishesOneImageThroughAContainerAndReadsThePermalink() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let adapter = Self.adapter(base: base, http: http)
+                #expect(adapter.platform == .instagram)
+                #expect(!adapter.publicStepIsFirstRequest)
+                let recorder = RecordingProgress()
+                let outcome = await adapter.publish(
+                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                #expect(recorder.log == ["container", "media_id"])
+                #expect(recorder.publicSteps == 1)
+                #expect(media.hitCount("/a.jpg") == 1)
+                let stored = try #require(server.store.post(id: "ig_000001"))
+                #expect(stored.network == "instagram")
+                #expect(stored.account == Self.user)
+                #expect(stored.text == "Launch #day")
+                #expect(stored.mediaURLs == [media.url("/a.jpg")])
+                #expect(stored.header("Authorization") == nil)
+            }
+        }
+    }
+
+    @Test func publishesACarouselFromItemContainers() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let recorder = RecordingProgress()
+                let items = [
+                    (media.url("/a.jpg"), "image/jpeg"), (media.url("/clip.mp4"), "video/mp4"),
+                    (media.url("/c.jpg"), "image/jpeg"),
+                ]
+                let outcome = await Self.adapter(base: base, http: http).publish(
+                    Self.request(media: items), progress: recorder.progress)
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                #expect(recorder.log == ["item.0", "item.1", "item.2", "container", "media_id"])
+                #expect(Set(recorder.steps.values).count == 5)
+                let stored = try #require(server.store.all.first)
+                #expect(stored.mediaURLs == items.map(\.0))
+                #expect(stored.bodyText.contains("CAROUSEL"))
+            }
+        }
+    }
+
+    @Test func publishesAReelAndStories() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let adapter = Self.adapter(base: base, http: http)
+                let reel = await adapter.publish(
+                    Self.request(type: "reel", media: [(media.url("/clip.mp4"), "video/mp4")]))
+                #expect(reel == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                let imageStory = await adapter.publish(
+                    Self.request(type: "story", media: [(media.url("/b.jpg"), "image/jpeg")]))
+                #expect(imageStory == .published(platformPostID: "ig_000002", url: base + "/posts/ig_000002"))
+                let videoStory = await adapter.publish(
+                    Self.request(type: "story", media: [(media.url("/clip.mp4"), "video/mp4")]))
+                #expect(videoStory == .published(platformPostID: "ig_000003", url: base + "/posts/ig_000003"))
+                let kinds = server.store.all.map { post in
+                    (try? JSONSerialization.jsonObject(with: Data(post.body)) as? [String: String])?["media_type"]
+                }
+                #expect(kinds == ["REELS", "STORIES", "STORIES"])
+                // Stories carry no caption.
+                #expect(server.store.all.map(\.text) == ["Launch #day", nil, nil])
+            }
+        }
+    }
+
+    // MARK: - Polling and resuming
+
+    @Test func aContainerStillProcessingIsRetryableAndTheRetryReusesIt() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                // One check only: the sandbox's video container is still IN_PROGRESS on it.
+                let impatient = Self.adapter(base: base, http: http, pollInterval: 1, pollTimeout: 0)
+                let first = RecordingProgress()
+                let item = [(media.url("/clip.mp4"), "video/mp4")]
+                let failed = await impatient.publish(Self.request(type: "reel", media: item), progress: first.progress)
+                let error = try #require(AdapterFixture.error(failed))
+                #expect(error.code == .timeout)
+                #expect(error.isRetryable)
+                #expect(first.log == ["container"])
+                #expect(first.publicSteps == 0)
+
+                let second = RecordingProgress(steps: first.steps)
+                let outcome = await Self.adapter(base: base, http: http).publish(
+                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                // The container was not created again: the video was fetched once.
+                #expect(second.log == ["media_id"])
+                #expect(media.hitCount("/clip.mp4") == 1)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aRetryAfterAFailedPublishReusesEveryRecordedContainer() async throws {
+        try await Self.withMedia { media in
+            let faults = SandboxFaults([
+                SandboxFaultRule(
+                    pathPrefix: Self.graph + "/\(Self.user)/media_publish", method: "POST", count: 1,
+                    action: .unavailable())
+            ])
+            try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
+                let adapter = Self.adapter(base: base, http: http)
+                let items = [(media.url("/a.jpg"), "image/jpeg"), (media.url("/b.jpg"), "image/jpeg")]
+                let first = RecordingProgress()
+                let failed = await adapter.publish(Self.request(media: items), progress: first.progress)
+                #expect(AdapterFixture.error(failed)?.isRetryable == true)
+                #expect(first.log == ["item.0", "item.1", "container"])
+
+                let second = RecordingProgress(steps: first.steps)
+                let outcome = await adapter.publish(
+                    Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                #expect(second.log == ["media_id"])
+                #expect(media.hitCount("/a.jpg") == 1)
+                #expect(media.hitCount("/b.jpg") == 1)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aLostPublishAnswerIsReconciledFromThePublishedContainer() async throws {
+        try await Self.withMedia { media in
+            let faults = SandboxFaults([
+                SandboxFaultRule(
+                    pathPrefix: Self.graph + "/\(Self.user)/media_publish", method: "POST", count: 1,
+                    action: .breakConnection(afterHandling: true))
+            ])
+            try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
+                let recorder = RecordingProgress()
+                let outcome = await Self.adapter(base: base, http: http).publish(
+                    Self.request(text: "Only once", media: [(media.url("/a.jpg"), "image/jpeg")]),
+                    progress: recorder.progress)
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                #expect(recorder.publicSteps == 1)
+                #expect(recorder.steps["media_id"] == "ig_000001")
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aResumedAttemptWithAPublishedContainerRecoversTheMediaInsteadOfPublishingAgain() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let adapter = Self.adapter(base: base, http: http)
+                let item = [(media.url("/a.jpg"), "image/jpeg")]
+                let first = RecordingProgress()
+                _ = await adapter.publish(Self.request(media: item), progress: first.progress)
+                #expect(server.store.count == 1)
+                // As if the attempt died after publishing but before recording the media id.
+                var steps = first.steps
+                steps["media_id"] = nil
+                let second = RecordingProgress(steps: steps)
+                let outcome = await adapter.publish(
+                    Self.request(media: item, steps: steps, attempt: 2), progress: second.progress)
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                #expect(second.publicSteps == 0)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    // MARK: - Errors
+
+    @Test func aNonJPEGImageFailsTheContainerWithInstagramsStatusAndForgetsIt() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let recorder = RecordingProgress()
+                let outcome = await Self.adapter(base: base, http: http).publish(
+                    Self.request(media: [(media.url("/pic.png"), "image/png")]), progress: recorder.progress)
+                let error = try #require(AdapterFixture.error(outcome))
+                #expect(error.code == .rejected)
+                #expect(!error.isRetryable)
+                #expect(error.platformCode == "ERROR")
+                #expect(error.message.contains("2207005"))
+                #expect(recorder.log == ["container", "-container"])
+                #expect(recorder.publicSteps == 0)
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func anImageInstagramCannotDownloadIsRejectedWithTheMediaFetchError() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { _, base, http in
+                let outcome = await Self.adapter(base: base, http: http).publish(
+                    Self.request(media: [(media.url("/missing.jpg"), "image/jpeg")]))
+                let error = try #require(AdapterFixture.error(outcome))
+                #expect(error.code == .rejected)
+                #expect(!error.isRetryable)
+                #expect(error.platformCode == "9004/2207052")
+                #expect(media.hitCount("/missing.jpg") == 1)
+            }
+        }
+    }
+
+    @Test func aVideoInstagramCannotDownloadEndsInAnErrorContainer() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { _, base, http in
+                let outcome = await Self.adapter(base: base, http: http).publish(
+                    Self.request(type: "reel", media: [(media.url("/page.html"), "video/mp4")]))
+                let error = try #require(AdapterFixture.error(outcome))
+                #expect(error.code == .rejected)
+                #expect(error.message.contains("2207026"))
+            }
+        }
+    }
+
+    @Test func aSpentPublishingQuotaWaitsBeforeCreatingAnyContainer() async throws {
+        let quota = #"{"data":[{"quota_usage":50,"config":{"quota_total":50,"quota_duration":86400}}]}"#
+        let server = try CapturingHTTPServer(status: 200, body: quota)
+        defer { server.stop() }
+        try await withHTTPClient { http in
+            let adapter = InstagramAdapter(
+                account: "acme-ig", userID: Self.user, accessToken: "sandbox-token",
+                apiBase: "http://127.0.0.1:\(server.port)/v21.0", http: http)
+            let recorder = RecordingProgress()
+            let outcome = await adapter.publish(
+                Self.request(media: [("https://cdn.example.com/a.jpg", "image/jpeg")]), progress: recorder.progress)
+            let error = try #require(AdapterFixture.error(outcome))
+            #expect(error.code == .rateLimit)
+            #expect(error.isRetryable)
+            #expect(error.retryAfter == 3600)
+            #expect(error.message.contains("50 of 50"))
+            #expect(recorder.log.isEmpty)
+            #expect(server.requests.map(\.requestLine) == [
+                "GET /v21.0/\(Self.user)/content_publishing_limit?fields=quota_usage%2Cconfig HTTP/1.1"
+            ])
+            #expect(server.requests.first?.header("Authorization") == "Bearer sandbox-token")
+        }
+    }
+
+    @Test func tokenAndRateLimitErrorsAreClassified() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { _, base, http in
+                let item = [(media.url("/a.jpg"), "image/jpeg")]
+                let expired = await Self.adapter(base: base, http: http, token: "sandbox-expired").publish(
+                    Self.request(media: item))
+                #expect(AdapterFixture.error(expired)?.code == .authExpired)
+                #expect(AdapterFixture.error(expired)?.platformCode == "190/463")
+                let throttled = await Self.adapter(base: base, http: http, token: "sandbox-throttled").publish(
+                    Self.request(media: item))
+                #expect(AdapterFixture.error(throttled)?.code == .rateLimit)
+                #expect(AdapterFixture.error(throttled)?.retryAfter == 420)
+                let invalid = await Self.adapter(base: base, http: http, token: "nonsense").publish(
+                    Self.request(media: item))
+                #expect(AdapterFixture.error(invalid)?.code == .authExpired)
+                #expect(AdapterFixture.error(invalid)?.message.contains("nonsense") == false)
+            }
+        }
+    }
+
+    // MARK: - Configuration and validation
+
+    @Test func readsPollSettingsAndRefusesIncompleteAccounts() async throws {
+        try await withHTTPClient { http in
+            let token = Credentials(path: "/tmp/ig.yaml", values: ["access_token": "t"])
+            let adapter = try InstagramAdapter(
+                account: AdapterFixture.account(
+                    "ig", platform: .instagram, ["user_id": "99", "poll_interval": "2s", "poll_timeout": "1m"]),
+                credentials: token, http: http)
+            #expect(adapter.userID == "99")
+            #expect(adapter.pollInterval == 2)
+            #expect(adapter.pollTimeout == 60)
+            #expect(adapter.apiBase == "https://graph.facebook.com/v21.0")
+            #expect(throws: SpoolpostError.self) {
+                try InstagramAdapter(
+                    account: AdapterFixture.account("ig", platform: .instagram), credentials: token, http: http)
+            }
+            #expect(throws: SpoolpostError.self) {
+                try InstagramAdapter(
+                    account: AdapterFixture.account("ig", platform: .instagram, ["user_id": "99"]), credentials: nil,
+                    http: http)
+            }
+            #expect(throws: SpoolpostError.self) {
+                try InstagramAdapter(
+                    account: AdapterFixture.account(
+                        "ig", platform: .instagram, ["user_id": "99", "poll_timeout": "soon"]),
+                    credentials: token, http: http)
+            }
+        }
+    }
+
+    @Test func checksCaptionTagsMentionsAndMedia() async throws {
+        try await withHTTPClient { http in
+            let adapter = InstagramAdapter(account: "ig", userID: "1", accessToken: "t", http: http)
+            func fields(type: String?, text: String? = "hi", media: [String?]) -> [String?] {
+                let target = PostTarget(index: 0, platform: .instagram, account: "ig", type: type)
+                let references = media.map { _ in MediaReference(source: .url("https://example.com/x")) }
+                let manifest = Manifest(id: "p", text: text, media: references, scheduleAt: nil, targets: [target])
+                return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: media))
+                    .map(\.field)
+            }
+            let jpeg: String? = "image/jpeg"
+            #expect(fields(type: "feed", media: [jpeg]).isEmpty)
+            #expect(fields(type: nil, media: [jpeg, "video/mp4"]).isEmpty)
+            #expect(fields(type: "feed", media: Array(repeating: jpeg, count: 10)).isEmpty)
+            #expect(fields(type: "feed", media: Array(repeating: jpeg, count: 11)) == ["media"])
+            #expect(fields(type: "feed", media: []) == ["media"])
+            #expect(fields(type: "feed", media: ["image/png"]) == ["media"])
+            #expect(fields(type: "feed", media: ["image/webp", jpeg]) == ["media"])
+            #expect(fields(type: "feed", media: ["video/mp4"]) == ["media"])
+            #expect(fields(type: "feed", text: String(repeating: "a", count: 2_200), media: [jpeg]).isEmpty)
+            #expect(fields(type: "feed", text: String(repeating: "a", count: 2_201), media: [jpeg]) == ["text"])
+            let thirty = (1...30).map { "#t\($0)" }.joined(separator: " ")
+            #expect(fields(type: "feed", text: thirty, media: [jpeg]).isEmpty)
+            #expect(fields(type: "feed", text: thirty + " #more", media: [jpeg]) == ["text"])
+            // Not tags: a bare marker, one inside a word, an e-mail address.
+            #expect(fields(type: "feed", text: thirty + " # C#7 a@b.c", media: [jpeg]).isEmpty)
+            let mentions = (1...21).map { "@user\($0)" }.joined(separator: " ")
+            #expect(fields(type: "feed", text: mentions, media: [jpeg]) == ["text"])
+            #expect(fields(type: "reel", media: ["video/mp4"]).isEmpty)
+            #expect(fields(type: "reel", media: [jpeg]) == ["media"])
+            #expect(fields(type: "reel", media: ["video/mp4", "video/mp4"]) == ["media"])
+            #expect(fields(type: "story", media: [jpeg]).isEmpty)
+            #expect(fields(type: "story", media: ["video/mp4"]).isEmpty)
+            #expect(fields(type: "story", media: ["image/png"]) == ["media"])
+            #expect(fields(type: "story", text: String(repeating: "a", count: 3_000), media: [jpeg]).isEmpty)
+            #expect(fields(type: "igtv", media: [jpeg]) == ["type"])
+            // Unknown types (not yet fetched) pass until the bytes decide.
+            #expect(fields(type: "feed", media: [nil]).isEmpty)
+        }
+    }
+}
