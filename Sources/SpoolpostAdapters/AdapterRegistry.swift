@@ -26,7 +26,9 @@ public struct AdapterRegistry: Sendable {
                 switch account.platform {
                 case .webhook:
                     built.append(try WebhookAdapter(account: account, credentials: credentials, http: http))
-                case .facebook, .instagram, .threads, .linkedin, .x, .youtube:
+                case .threads:
+                    built.append(try ThreadsAdapter(account: account, credentials: credentials, http: http))
+                case .facebook, .instagram, .linkedin, .x, .youtube:
                     throw SpoolpostError(
                         .invalidConfig,
                         "account '\(account.name)': platform \(account.platform.rawValue) is not supported by this "

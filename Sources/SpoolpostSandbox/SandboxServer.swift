@@ -134,7 +134,10 @@ public final class SandboxServer: Sendable {
 
     /// Every simulated network; each registers its own API paths.
     private func simulators() -> [any NetworkSimulator] {
-        [WebhookSimulator(environment: environment)]
+        [
+            WebhookSimulator(environment: environment),
+            ThreadsSimulator(environment: environment),
+        ]
     }
 
     private func markListening(port: Int) {

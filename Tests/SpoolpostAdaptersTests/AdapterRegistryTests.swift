@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func refusesEveryNotYetSupportedPlatformWithAClearMessage() throws {
-        let unsupported: [Platform] = [.facebook, .instagram, .threads, .linkedin, .x, .youtube]
+        let unsupported: [Platform] = [.facebook, .instagram, .linkedin, .x, .youtube]
         for platform in unsupported {
             let configuration = Configuration(accounts: ["acme": F.account("acme", platform: platform)])
             let error = try Self.registryError(configuration)
