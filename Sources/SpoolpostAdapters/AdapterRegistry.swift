@@ -28,7 +28,9 @@ public struct AdapterRegistry: Sendable {
                     built.append(try WebhookAdapter(account: account, credentials: credentials, http: http))
                 case .threads:
                     built.append(try ThreadsAdapter(account: account, credentials: credentials, http: http))
-                case .facebook, .instagram, .linkedin, .x, .youtube:
+                case .linkedin:
+                    built.append(try LinkedInAdapter(account: account, credentials: credentials, http: http))
+                case .facebook, .instagram, .x, .youtube:
                     throw SpoolpostError(
                         .invalidConfig,
                         "account '\(account.name)': platform \(account.platform.rawValue) is not supported by this "

@@ -137,6 +137,7 @@ public final class SandboxServer: Sendable {
         [
             WebhookSimulator(environment: environment),
             ThreadsSimulator(environment: environment),
+            LinkedInSimulator(environment: environment),
         ]
     }
 

@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func refusesEveryNotYetSupportedPlatformWithAClearMessage() throws {
-        let unsupported: [Platform] = [.facebook, .instagram, .linkedin, .x, .youtube]
+        let unsupported: [Platform] = [.facebook, .instagram, .x, .youtube]
         for platform in unsupported {
             let configuration = Configuration(accounts: ["acme": F.account("acme", platform: platform)])
             let error = try Self.registryError(configuration)
@@ -89,7 +89,8 @@ import Testing
             "account 'abc': webhook needs `url:` with an http or https URL",
             "account 'mid': timeout 'soon' is not a duration",
             "account 'nourl': webhook needs `url:` with an http or https URL",
-            "account 'zed': platform linkedin is not supported by this version yet; only webhook accounts can publish",
+            "account 'zed': linkedin needs `author:` with a person or organization URN "
+                + "(urn:li:person:… or urn:li:organization:…)",
         ])
     }
 
