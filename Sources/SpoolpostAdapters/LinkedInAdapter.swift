@@ -306,9 +306,17 @@ public struct LinkedInAdapter: PublishingAdapter {
         var lastByte: Int64
     }
 
+    /// The answer to a video's initializeUpload, recorded as `video.upload` so a restart can finish it.
+    private struct UploadPlan: Codable {
+        var parts: [UploadPart]
+        /// When the upload URLs stop working (`uploadUrlsExpireAt`), in seconds since 1970.
+        var expiresAt: Double?
+    }
+
     private func uploadVideo(
-        _ media: PreparedMedia, steps: [String: String], progress: PublishProgress
+        _ media: PreparedMedia, steps recordedSteps: [String: String], progress: PublishProgress
     ) async throws(SpoolpostError) -> String {
+        var steps = recordedSteps
         if let urn = steps["video"], steps["video.finalized"] != nil {
             try await waitUntilAvailable(urn)
             return urn
@@ -316,12 +324,18 @@ public struct LinkedInAdapter: PublishingAdapter {
         let payload = try await MediaPayload.load(media, http: http, maxBytes: Self.maxDownloadBytes, service: service)
         var urn: String
         var parts: [UploadPart]
-        if let recorded = steps["video"], let plan = steps["video.upload"],
-            let decoded = try? JSONDecoder().decode([UploadPart].self, from: Data(plan.utf8))
+        if let recorded = steps["video"], let text = steps["video.upload"],
+            let plan = try? JSONDecoder().decode(UploadPlan.self, from: Data(text.utf8)),
+            plan.expiresAt.map({ $0 - 60 > Date().timeIntervalSince1970 }) ?? true
         {
             urn = recorded
-            parts = decoded
+            parts = plan.parts
         } else {
+            // Nothing recorded, or upload URLs that have expired: the unfinished video is abandoned.
+            for key in steps.keys.sorted() where key == "video" || key.hasPrefix("video.") {
+                try await progress.record(key, nil)
+                steps[key] = nil
+            }
             let answer = try await sendJSON(
                 method: "POST", url: "\(apiBase)/videos?action=initializeUpload",
                 json: [
@@ -350,8 +364,10 @@ public struct LinkedInAdapter: PublishingAdapter {
                 parts.append(UploadPart(uploadUrl: url, firstByte: first, lastByte: last))
             }
             urn = video
-            let plan = (try? JSONEncoder().encode(parts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-            try await progress.record("video.upload", plan)
+            let expiresAt = (value["uploadUrlsExpireAt"] as? NSNumber).map { $0.doubleValue / 1000 }
+            let plan = UploadPlan(parts: parts, expiresAt: expiresAt)
+            let text = (try? JSONEncoder().encode(plan)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            try await progress.record("video.upload", text)
             try await progress.record("video", urn)
         }
         var etags: [String] = []

@@ -211,6 +211,39 @@ import Testing
         }
     }
 
+    @Test func aVideoUploadWhoseURLsExpiredStartsOverWithANewVideo() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let video = try Self.file(folder, "clip.mp4", size: Self.videoSize, mime: "video/mp4")
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/www.linkedin.com/dms-uploads/video/", method: "PUT", skip: 1, count: 1,
+                        action: .serverError)
+                ]))
+                let first = RecordedSteps()
+                #expect(F.error(await adapter.publish(Self.request(media: [video]), progress: first.progress)) != nil)
+                var steps = first.steps
+                // The upload plan as recorded, with its URLs' expiry moved into the past.
+                let planText = try #require(steps["video.upload"])
+                var plan = try #require(try JSONSerialization.jsonObject(with: Data(planText.utf8)) as? [String: Any])
+                #expect((plan["expiresAt"] as? Double ?? 0) > Date().timeIntervalSince1970)
+                plan["expiresAt"] = 1000
+                steps["video.upload"] = String(decoding: try JSONSerialization.data(withJSONObject: plan), as: UTF8.self)
+
+                let second = RecordedSteps(steps)
+                let outcome = await adapter.publish(Self.request(media: [video], steps: steps), progress: second.progress)
+                #expect(Self.published(outcome) != nil)
+                #expect(Array(second.calls.prefix(3)) == ["video=nil", "video.part.0=nil", "video.upload=nil"])
+                #expect(Array(second.recordedKeys.dropFirst(3)) == [
+                    "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post",
+                ])
+                #expect(second.steps["video"] != first.steps["video"])
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
     @Test func aFailedPostRequestIsRetriedWithoutUploadingTheImagesAgain() async throws {
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
