@@ -30,15 +30,14 @@ public struct AdapterRegistry: Sendable {
                     built.append(try FacebookAdapter(account: account, credentials: credentials, http: http))
                 case .instagram:
                     built.append(try InstagramAdapter(account: account, credentials: credentials, http: http))
+                case .threads:
+                    built.append(try ThreadsAdapter(account: account, credentials: credentials, http: http))
+                case .linkedin:
+                    built.append(try LinkedInAdapter(account: account, credentials: credentials, http: http))
                 case .x:
                     built.append(try XAdapter(account: account, credentials: credentials, http: http))
                 case .youtube:
                     built.append(try YouTubeAdapter(account: account, credentials: credentials, http: http))
-                case .threads, .linkedin:
-                    throw SpoolpostError(
-                        .invalidConfig,
-                        "account '\(account.name)': platform \(account.platform.rawValue) is not supported by this "
-                            + "version yet; only webhook accounts can publish")
                 }
             } catch {
                 problems.append(error.message)

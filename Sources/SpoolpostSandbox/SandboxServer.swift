@@ -136,6 +136,7 @@ public final class SandboxServer: Sendable {
     private func simulators() -> [any NetworkSimulator] {
         [
             WebhookSimulator(environment: environment), GraphAPISimulator(environment: environment),
+            ThreadsSimulator(environment: environment), LinkedInSimulator(environment: environment),
             XSimulator(environment: environment), YouTubeSimulator(environment: environment),
         ]
     }

@@ -63,18 +63,6 @@ import Testing
         }
     }
 
-    @Test func refusesEveryNotYetSupportedPlatformWithAClearMessage() throws {
-        let unsupported: [Platform] = [.threads, .linkedin]
-        for platform in unsupported {
-            let configuration = Configuration(accounts: ["acme": F.account("acme", platform: platform)])
-            let error = try Self.registryError(configuration)
-            #expect(error.code == .invalidConfig)
-            #expect(!error.isRetryable)
-            #expect(error.message == "account 'acme': platform \(platform.rawValue) is not supported by this version "
-                + "yet; only webhook accounts can publish")
-        }
-    }
-
     @Test func collectsEveryProblemInAccountNameOrder() throws {
         let configuration = Configuration(accounts: [
             "zed": F.account("zed", platform: .linkedin),
@@ -89,7 +77,8 @@ import Testing
             "account 'abc': webhook needs `url:` with an http or https URL",
             "account 'mid': timeout 'soon' is not a duration",
             "account 'nourl': webhook needs `url:` with an http or https URL",
-            "account 'zed': platform linkedin is not supported by this version yet; only webhook accounts can publish",
+            "account 'zed': linkedin needs `author:` with a person or organization URN "
+                + "(urn:li:person:… or urn:li:organization:…)",
         ])
     }
 

@@ -1,0 +1,611 @@
+// LinkedIn Marketing / Community Management API reference followed (Microsoft Learn, versioned `li-lms`):
+//   Posts API (POST /rest/posts, x-restli-id, visibility, distribution, lifecycleState, content.media):
+//     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+//   MultiImage API (content.multiImage.images, 2 to 20 images):
+//     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/multiimage-post-api
+//   Images API (POST /rest/images?action=initializeUpload, PUT to uploadUrl):
+//     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api
+//   Videos API (initializeUpload with fileSizeBytes, part PUTs returning ETags, finalizeUpload, GET status):
+//     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api
+//   little text format (reserved characters `| { } @ [ ] ( ) < > # \ * _ ~` escaped with a backslash):
+//     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
+//   Versioning (LinkedIn-Version: YYYYMM, X-Restli-Protocol-Version: 2.0.0):
+//     https://learn.microsoft.com/en-us/linkedin/marketing/versioning
+//   Refresh tokens (POST https://www.linkedin.com/oauth/v2/accessToken, grant_type=refresh_token):
+//     https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens
+//   Error handling (status, serviceErrorCode, code, message) and rate limits (429):
+//     https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
+import Foundation
+public import SpoolpostCore
+public import SpoolpostIO
+import Synchronization
+
+/// Publishes to one LinkedIn member or organization through the versioned REST API: images and videos are
+/// uploaded first (invisible), then one `POST /posts` makes the post public.
+///
+/// Account settings: `author:` (`urn:li:person:…` or `urn:li:organization:…`, required), `api_base:` (default
+/// `https://api.linkedin.com/rest`), `oauth_base:` (default `https://www.linkedin.com/oauth/v2`), `web_base:`
+/// (default `https://www.linkedin.com`, for post URLs), `version:` (LinkedIn-Version, default ``defaultVersion``),
+/// `poll_interval:` (default 5s) and `max_polls:` (default 120) for video processing.
+/// Credentials: `access_token`; optional `refresh_token`, `client_id`, `client_secret`, `expires_at`.
+///
+/// Steps recorded: `image.<n>` (image URNs), `video` (URN), `video.upload` (the upload instructions),
+/// `video.part.<n>` (each part's ETag), `video.finalized`, `post` (the post URN).
+public struct LinkedInAdapter: PublishingAdapter {
+    public let platform = Platform.linkedin
+    public let account: String
+    public var publicStepIsFirstRequest: Bool { false }
+
+    let author: String
+    let apiBase: String
+    let oauthBase: String
+    let webBase: String
+    let version: String
+    let pollInterval: Double
+    let maxPolls: Int
+    let http: HTTPClient
+    private let token: LinkedInTokenState
+
+    /// The LinkedIn-Version sent unless the account sets `version:`.
+    public static let defaultVersion = "202605"
+    static let maxCommentary = 3000
+    static let maxImages = 20
+    static let imageTypes: Set<String> = ["image/jpeg", "image/png", "image/gif"]
+    static let videoTypes: Set<String> = ["video/mp4"]
+    /// Largest media downloaded for an upload (the Videos API takes up to 500 MB).
+    static let maxDownloadBytes = 500 * 1024 * 1024
+    /// Refresh a token that expires within this many seconds.
+    static let refreshMargin: Double = 300
+
+    /// Builds the adapter from its account settings and credentials file.
+    public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
+        let name = account.name
+        guard let author = account.string("author"),
+            author.hasPrefix("urn:li:person:") || author.hasPrefix("urn:li:organization:"),
+            !author.hasSuffix(":")
+        else {
+            throw SpoolpostError(
+                .invalidConfig,
+                "account '\(name)': linkedin needs `author:` with a person or organization URN "
+                    + "(urn:li:person:… or urn:li:organization:…)")
+        }
+        guard let credentials, let accessToken = credentials["access_token"], !accessToken.isEmpty else {
+            throw SpoolpostError(
+                .invalidConfig, "account '\(name)': linkedin needs a `credentials:` file with `access_token`")
+        }
+        var expiresAt: Date?
+        if let text = credentials["expires_at"] {
+            guard let date = Double(text).map({ Date(timeIntervalSince1970: $0) }) ?? RFC3339.parse(text) else {
+                throw SpoolpostError(
+                    .invalidConfig,
+                    "account '\(name)': credentials `expires_at` '\(text)' is neither Unix seconds nor RFC 3339")
+            }
+            expiresAt = date
+        }
+        let version = account.string("version") ?? Self.defaultVersion
+        guard version.count == 6, version.allSatisfy(\.isASCII), Int(version) != nil else {
+            throw SpoolpostError(
+                .invalidConfig, "account '\(name)': version '\(version)' must be a LinkedIn-Version like 202605 (YYYYMM)")
+        }
+        var pollInterval = 5.0
+        if let text = account.string("poll_interval") {
+            guard let seconds = DurationParser.seconds(text) else {
+                throw SpoolpostError(.invalidConfig, "account '\(name)': poll_interval '\(text)' is not a duration")
+            }
+            pollInterval = seconds
+        }
+        var maxPolls = 120
+        if let text = account.string("max_polls") {
+            guard let count = Int(text), count > 0 else {
+                throw SpoolpostError(.invalidConfig, "account '\(name)': max_polls '\(text)' is not a positive number")
+            }
+            maxPolls = count
+        }
+        self.account = name
+        self.author = author
+        self.apiBase = try ThreadsAdapter.baseURL(account, "api_base", default: "https://api.linkedin.com/rest")
+        self.oauthBase = try ThreadsAdapter.baseURL(account, "oauth_base", default: "https://www.linkedin.com/oauth/v2")
+        self.webBase = try ThreadsAdapter.baseURL(account, "web_base", default: "https://www.linkedin.com")
+        self.version = version
+        self.pollInterval = pollInterval
+        self.maxPolls = maxPolls
+        self.http = http
+        self.token = LinkedInTokenState(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt)
+    }
+
+    private var service: String { "linkedin account '\(account)'" }
+
+    // MARK: - little text format
+
+    /// The characters the little text format reserves for its elements; each is written `\c` to mean itself.
+    static let littleReserved: Set<Character> = ["\\", "|", "{", "}", "@", "[", "]", "(", ")", "<", ">", "#", "*", "_", "~"]
+
+    /// `text` escaped for the Posts API's `commentary`, so LinkedIn shows it exactly as written (unescaped
+    /// reserved characters start mentions, hashtags or templates, or cut the text short).
+    public static func escapeLittleText(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            if littleReserved.contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    // MARK: - Validation
+
+    public func problems(with check: TargetCheck) -> [TargetProblem] {
+        var problems: [TargetProblem] = []
+        if let type = check.target.type, type != "post" {
+            problems.append(TargetProblem(field: "type", "linkedin supports only type `post`, not `\(type)`"))
+        }
+        let text = check.text ?? ""
+        if text.count > Self.maxCommentary {
+            problems.append(
+                TargetProblem(field: "text", "linkedin allows \(Self.maxCommentary) characters; this text has \(text.count)"))
+        }
+        if text.isEmpty && check.media.isEmpty {
+            problems.append(TargetProblem(field: "text", "a linkedin post without media needs text"))
+        }
+        let images = check.mediaTypes.filter { $0?.hasPrefix("image/") ?? false }.count
+        let videos = check.mediaTypes.filter { $0?.hasPrefix("video/") ?? false }.count
+        if images > 0 && videos > 0 {
+            problems.append(TargetProblem(field: "media", "a linkedin post carries images or one video, not both"))
+        } else if videos > 1 {
+            problems.append(TargetProblem(field: "media", "a linkedin post carries one video; this post has \(videos)"))
+        } else if check.media.count > Self.maxImages {
+            problems.append(
+                TargetProblem(
+                    field: "media", "a linkedin post carries at most \(Self.maxImages) images; this post has \(check.media.count)"))
+        }
+        for (index, mime) in check.mediaTypes.enumerated() {
+            guard let mime else { continue }
+            if !Self.imageTypes.contains(mime) && !Self.videoTypes.contains(mime) {
+                problems.append(
+                    TargetProblem(
+                        field: "media",
+                        "media item \(index + 1) is \(mime); linkedin takes JPEG, PNG or GIF images and MP4 video"))
+            }
+        }
+        return problems
+    }
+
+    // MARK: - Publishing
+
+    public func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
+        do {
+            return try await attempt(request, progress: progress)
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    private func attempt(_ request: PublishRequest, progress: PublishProgress) async throws(SpoolpostError)
+        -> PublishOutcome
+    {
+        if let urn = request.steps["post"] {
+            return .published(platformPostID: urn, url: postURL(urn))
+        }
+        try await refreshIfExpiring()
+        var content: [String: Any]?
+        let kinds = request.media.map(Self.kind(of:))
+        if kinds.contains(.video) {
+            guard request.media.count == 1 else {
+                throw SpoolpostError(.invalidManifest, "a linkedin post carries images or one video, not both")
+            }
+            let urn = try await uploadVideo(request.media[0], steps: request.steps, progress: progress)
+            content = ["media": Self.mediaObject(id: urn, alt: request.media[0].reference.alt)]
+        } else if !request.media.isEmpty {
+            guard request.media.count <= Self.maxImages else {
+                throw SpoolpostError(
+                    .invalidManifest, "a linkedin post carries at most \(Self.maxImages) images; this post has \(request.media.count)")
+            }
+            var urns: [String] = []
+            for (index, media) in request.media.enumerated() {
+                urns.append(try await uploadImage(media, index: index, steps: request.steps, progress: progress))
+            }
+            if urns.count == 1 {
+                content = ["media": Self.mediaObject(id: urns[0], alt: request.media[0].reference.alt)]
+            } else {
+                let images = zip(urns, request.media).map { Self.mediaObject(id: $0, alt: $1.reference.alt) }
+                content = ["multiImage": ["images": images]]
+            }
+        }
+        var post: [String: Any] = [
+            "author": author,
+            "commentary": Self.escapeLittleText(request.text ?? ""),
+            "visibility": "PUBLIC",
+            "distribution": [
+                "feedDistribution": "MAIN_FEED", "targetEntities": [] as [Any],
+                "thirdPartyDistributionChannels": [] as [Any],
+            ],
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": false,
+        ]
+        if let content { post["content"] = content }
+
+        try await progress.beginPublicStep()
+        let response = try await send(method: "POST", url: "\(apiBase)/posts", json: post, repeatable: false)
+        guard let urn = response.header("x-restli-id"), !urn.isEmpty else {
+            throw SpoolpostError(
+                .unknownOutcome,
+                "\(service) accepted the post (HTTP \(response.status)) without an x-restli-id; check the feed")
+        }
+        try? await progress.record("post", urn)
+        return .published(platformPostID: urn, url: postURL(urn))
+    }
+
+    private func postURL(_ urn: String) -> String { "\(webBase)/feed/update/\(urn)" }
+
+    private static func mediaObject(id: String, alt: String?) -> [String: Any] {
+        var object: [String: Any] = ["id": id]
+        if let alt, !alt.isEmpty { object["altText"] = alt }
+        return object
+    }
+
+    private enum Kind { case image, video, unknown }
+
+    private static func kind(of media: PreparedMedia) -> Kind {
+        if let mime = media.mimeType?.lowercased() {
+            return mime.hasPrefix("video/") ? .video : mime.hasPrefix("image/") ? .image : .unknown
+        }
+        switch media.reference.kindHint {
+        case "IMAGE": return .image
+        case "VIDEO", "REEL": return .video
+        default: break
+        }
+        let name: String
+        switch media.reference.source {
+        case .file(let path): name = path
+        case .gcs(_, let object): name = object
+        case .url(let url): name = URL(string: url)?.path ?? url
+        }
+        switch (name as NSString).pathExtension.lowercased() {
+        case "jpg", "jpeg", "png", "gif": return .image
+        case "mp4": return .video
+        default: return .unknown
+        }
+    }
+
+    // MARK: - Images
+
+    private func uploadImage(
+        _ media: PreparedMedia, index: Int, steps: [String: String], progress: PublishProgress
+    ) async throws(SpoolpostError) -> String {
+        let key = "image.\(index)"
+        if let urn = steps[key] { return urn }
+        guard Self.kind(of: media) == .image else {
+            throw SpoolpostError(
+                .invalidManifest, "media item \(index + 1) is not an image or video linkedin takes (\(media.mimeType ?? "unknown type"))")
+        }
+        let payload = try await MediaPayload.load(media, http: http, maxBytes: Self.maxDownloadBytes, service: service)
+        let answer = try await sendJSON(
+            method: "POST", url: "\(apiBase)/images?action=initializeUpload",
+            json: ["initializeUploadRequest": ["owner": author]])
+        guard let value = answer["value"] as? [String: Any], let uploadURL = value["uploadUrl"] as? String,
+            let urn = value["image"] as? String
+        else {
+            throw SpoolpostError(.serverError, "\(service) answered initializeUpload without an upload URL", retryable: true)
+        }
+        var put = HTTPRequest(method: "PUT", url: uploadURL, body: payload.body(), timeout: 600)
+        put.headers = [
+            HTTPHeader(name: "Authorization", value: "Bearer \(token.accessToken)"),
+            HTTPHeader(name: "Content-Type", value: payload.mimeType ?? "application/octet-stream"),
+        ]
+        let response = try await execute(put, what: "the upload of image \(index + 1)")
+        guard (200..<300).contains(response.status) else { throw Self.classify(response, service: service) }
+        try await progress.record(key, urn)
+        return urn
+    }
+
+    // MARK: - Video
+
+    private struct UploadPart: Codable {
+        var uploadUrl: String
+        var firstByte: Int64
+        var lastByte: Int64
+    }
+
+    /// The answer to a video's initializeUpload, recorded as `video.upload` so a restart can finish it.
+    private struct UploadPlan: Codable {
+        var parts: [UploadPart]
+        /// When the upload URLs stop working (`uploadUrlsExpireAt`), in seconds since 1970.
+        var expiresAt: Double?
+    }
+
+    private func uploadVideo(
+        _ media: PreparedMedia, steps recordedSteps: [String: String], progress: PublishProgress
+    ) async throws(SpoolpostError) -> String {
+        var steps = recordedSteps
+        if let urn = steps["video"], steps["video.finalized"] != nil {
+            try await waitUntilAvailable(urn)
+            return urn
+        }
+        let payload = try await MediaPayload.load(media, http: http, maxBytes: Self.maxDownloadBytes, service: service)
+        var urn: String
+        var parts: [UploadPart]
+        if let recorded = steps["video"], let text = steps["video.upload"],
+            let plan = try? JSONDecoder().decode(UploadPlan.self, from: Data(text.utf8)),
+            plan.expiresAt.map({ $0 - 60 > Date().timeIntervalSince1970 }) ?? true
+        {
+            urn = recorded
+            parts = plan.parts
+        } else {
+            // Nothing recorded, or upload URLs that have expired: the unfinished video is abandoned.
+            for key in steps.keys.sorted() where key == "video" || key.hasPrefix("video.") {
+                try await progress.record(key, nil)
+                steps[key] = nil
+            }
+            let answer = try await sendJSON(
+                method: "POST", url: "\(apiBase)/videos?action=initializeUpload",
+                json: [
+                    "initializeUploadRequest": [
+                        "owner": author, "fileSizeBytes": payload.size, "uploadCaptions": false,
+                        "uploadThumbnail": false,
+                    ] as [String: Any]
+                ])
+            guard let value = answer["value"] as? [String: Any], let video = value["video"] as? String,
+                let instructions = value["uploadInstructions"] as? [[String: Any]], !instructions.isEmpty
+            else {
+                throw SpoolpostError(
+                    .serverError, "\(service) answered the video initializeUpload without upload instructions",
+                    retryable: true)
+            }
+            parts = []
+            for instruction in instructions {
+                guard let url = instruction["uploadUrl"] as? String,
+                    let first = (instruction["firstByte"] as? NSNumber)?.int64Value,
+                    let last = (instruction["lastByte"] as? NSNumber)?.int64Value, first <= last, last < payload.size
+                else {
+                    throw SpoolpostError(
+                        .serverError, "\(service) gave a video upload instruction without a valid byte range",
+                        retryable: true)
+                }
+                parts.append(UploadPart(uploadUrl: url, firstByte: first, lastByte: last))
+            }
+            urn = video
+            let expiresAt = (value["uploadUrlsExpireAt"] as? NSNumber).map { $0.doubleValue / 1000 }
+            let plan = UploadPlan(parts: parts, expiresAt: expiresAt)
+            let text = (try? JSONEncoder().encode(plan)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            try await progress.record("video.upload", text)
+            try await progress.record("video", urn)
+        }
+        var etags: [String] = []
+        for (index, part) in parts.enumerated() {
+            let key = "video.part.\(index)"
+            if let etag = steps[key] {
+                etags.append(etag)
+                continue
+            }
+            var put = HTTPRequest(
+                method: "PUT", url: part.uploadUrl,
+                body: payload.body(offset: part.firstByte, length: part.lastByte - part.firstByte + 1), timeout: 600)
+            put.headers = [HTTPHeader(name: "Content-Type", value: "application/octet-stream")]
+            let response = try await execute(put, what: "part \(index + 1) of the video upload")
+            guard (200..<300).contains(response.status) else { throw Self.classify(response, service: service) }
+            guard let etag = response.header("ETag"), !etag.isEmpty else {
+                throw SpoolpostError(
+                    .serverError, "\(service) accepted video part \(index + 1) without an ETag", retryable: true)
+            }
+            try await progress.record(key, etag)
+            etags.append(etag)
+        }
+        _ = try await send(
+            method: "POST", url: "\(apiBase)/videos?action=finalizeUpload",
+            json: ["finalizeUploadRequest": ["video": urn, "uploadToken": "", "uploadedPartIds": etags] as [String: Any]],
+            repeatable: true)
+        try await progress.record("video.finalized", "true")
+        try await waitUntilAvailable(urn)
+        return urn
+    }
+
+    /// Polls the video until AVAILABLE (bounded); PROCESSING_FAILED fails with LinkedIn's reason.
+    private func waitUntilAvailable(_ urn: String) async throws(SpoolpostError) {
+        for poll in 0..<maxPolls {
+            let answer = try await sendJSON(
+                method: "GET", url: "\(apiBase)/videos/\(WebFormEncoding.percentEncode(urn))", json: nil)
+            let status = answer["status"] as? String ?? ""
+            switch status {
+            case "AVAILABLE":
+                return
+            case "PROCESSING_FAILED":
+                let reason = answer["processingFailureReason"] as? String ?? "no reason given"
+                throw SpoolpostError(
+                    .rejected, "LinkedIn could not process the video for \(service): \(reason)",
+                    platformCode: "PROCESSING_FAILED")
+            default:
+                if poll + 1 < maxPolls {
+                    do {
+                        try await Task.sleep(for: .seconds(pollInterval))
+                    } catch {
+                        throw SpoolpostError(.cancelled, "publishing to \(service) was cancelled")
+                    }
+                }
+            }
+        }
+        throw SpoolpostError(
+            .timeout, "LinkedIn was still processing the video for \(service) after \(maxPolls) status checks",
+            retryable: true)
+    }
+
+    // MARK: - HTTP
+
+    private func execute(_ request: HTTPRequest, what: String, repeatable: Bool = true) async throws(SpoolpostError)
+        -> HTTPResponse
+    {
+        do {
+            return try await http.execute(request)
+        } catch {
+            throw HTTPFailureClassifier.classify(error, service: "\(service) (\(what))", repeatable: repeatable)
+        }
+    }
+
+    private func sendJSON(method: String, url: String, json: [String: Any]?) async throws(SpoolpostError)
+        -> [String: Any]
+    {
+        let response = try await send(method: method, url: url, json: json, repeatable: true)
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] else {
+            throw SpoolpostError(
+                .serverError, "\(service) answered HTTP \(response.status) with a body that is not a JSON object",
+                retryable: true)
+        }
+        return object
+    }
+
+    /// One REST request with the version headers; a 401 gets one token refresh (when the credentials have a
+    /// refresh token) and one repeat, which is safe because the refused request had no effect.
+    private func send(
+        method: String, url: String, json: [String: Any]?, repeatable: Bool
+    ) async throws(SpoolpostError) -> HTTPResponse {
+        var refreshed = false
+        while true {
+            var request = HTTPRequest(method: method, url: url)
+            request.headers = [
+                HTTPHeader(name: "Authorization", value: "Bearer \(token.accessToken)"),
+                HTTPHeader(name: "LinkedIn-Version", value: version),
+                HTTPHeader(name: "X-Restli-Protocol-Version", value: "2.0.0"),
+            ]
+            if let json {
+                request.headers.append(HTTPHeader(name: "Content-Type", value: "application/json"))
+                let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]))
+                    ?? Data("{}".utf8)
+                request.body = .bytes(Array(data))
+            }
+            let response = try await execute(request, what: "\(method) \(Self.pathForMessages(url))", repeatable: repeatable)
+            if (200..<300).contains(response.status) { return response }
+            let error = Self.classify(response, service: service)
+            if error.code == .authExpired && !refreshed && token.canRefresh {
+                refreshed = true
+                try await refresh()
+                continue
+            }
+            if error.code == .authExpired {
+                throw SpoolpostError(
+                    .authExpired,
+                    error.message + "; re-authorise the linkedin account '\(account)' and update its credentials file",
+                    platformCode: error.platformCode)
+            }
+            throw error
+        }
+    }
+
+    /// The path of a URL without its query, for messages.
+    static func pathForMessages(_ url: String) -> String {
+        URL(string: url)?.path ?? "request"
+    }
+
+    /// Classifies an error answer from LinkedIn's `status`/`serviceErrorCode`/`code`/`message` body: 401 is the
+    /// token, 429 the rate limit (with `Retry-After` when sent), 5xx retry, 400/422 and other 4xx are rejections.
+    static func classify(_ response: HTTPResponse, service: String, now: Date = Date()) -> SpoolpostError {
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        guard let object, object["message"] is String || object["serviceErrorCode"] != nil || object["code"] != nil
+        else {
+            return HTTPFailureClassifier.classify(response, service: service, now: now)
+        }
+        let message = object["message"] as? String ?? "no message given"
+        let serviceCode = (object["serviceErrorCode"] as? NSNumber)?.stringValue
+        let code = object["code"] as? String
+        let platformCode = [serviceCode, code].compactMap { $0 }.joined(separator: "/")
+        let detail = "\(message)" + (platformCode.isEmpty ? "" : " (\(platformCode))")
+        let retryAfter = response.header("Retry-After").flatMap { RetryAfter.seconds(from: $0, now: now) }
+        let codeValue = platformCode.isEmpty ? String(response.status) : platformCode
+        switch response.status {
+        case 401:
+            return SpoolpostError(.authExpired, "\(service) refused the access token: \(detail)", platformCode: codeValue)
+        case 429:
+            return SpoolpostError(
+                .rateLimit, "\(service) is rate limited: \(detail)", retryable: true, retryAfter: retryAfter,
+                platformCode: codeValue)
+        case 500...599:
+            return SpoolpostError(
+                .serverError, "\(service) failed on its side (HTTP \(response.status)): \(detail)", retryable: true,
+                retryAfter: retryAfter, platformCode: codeValue)
+        case 403:
+            return SpoolpostError(.forbidden, "\(service) lacks permission: \(detail)", platformCode: codeValue)
+        case 408:
+            return SpoolpostError(.timeout, "\(service) timed out: \(detail)", retryable: true, platformCode: codeValue)
+        default:
+            return SpoolpostError(
+                .rejected, "\(service) rejected the request (HTTP \(response.status)): \(detail)", platformCode: codeValue)
+        }
+    }
+
+    // MARK: - Tokens
+
+    private func refreshIfExpiring() async throws(SpoolpostError) {
+        guard token.canRefresh, let expiresAt = token.expiresAt,
+            expiresAt.timeIntervalSinceNow < Self.refreshMargin
+        else { return }
+        try await refresh()
+    }
+
+    /// Trades the refresh token for a new access token and writes both back to the credentials file.
+    private func refresh() async throws(SpoolpostError) {
+        guard let refreshToken = token.value("refresh_token"), let clientID = token.value("client_id"),
+            let clientSecret = token.value("client_secret")
+        else {
+            throw SpoolpostError(
+                .authExpired,
+                "the linkedin account '\(account)' needs `refresh_token`, `client_id` and `client_secret` to refresh "
+                    + "its token; re-authorise it")
+        }
+        var request = HTTPRequest(method: "POST", url: "\(oauthBase)/accessToken")
+        request.headers = [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")]
+        request.body = .bytes(
+            Array(
+                WebFormEncoding.encode([
+                    ("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientID),
+                    ("client_secret", clientSecret),
+                ]).utf8))
+        let response = try await execute(request, what: "token refresh")
+        guard (200..<300).contains(response.status),
+            let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any],
+            let fresh = object["access_token"] as? String, !fresh.isEmpty
+        else {
+            let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+            let reason = (object?["error_description"] as? String) ?? (object?["error"] as? String)
+                ?? "HTTP \(response.status)"
+            throw SpoolpostError(
+                .authExpired,
+                "could not refresh the token of the linkedin account '\(account)' (\(reason)); re-authorise it",
+                platformCode: object?["error"] as? String)
+        }
+        var changes = ["access_token": fresh]
+        if let expiresIn = (object["expires_in"] as? NSNumber)?.doubleValue {
+            changes["expires_at"] = String(Int(Date().timeIntervalSince1970 + expiresIn))
+        }
+        if let rotated = object["refresh_token"] as? String, !rotated.isEmpty { changes["refresh_token"] = rotated }
+        try token.replace(changes)
+    }
+}
+
+/// The account's current credentials, shared by every attempt, and their write-back to the credentials file.
+private final class LinkedInTokenState: Sendable {
+    private struct Current {
+        var credentials: Credentials
+        var accessToken: String
+        var expiresAt: Date?
+    }
+    private let current: Mutex<Current>
+
+    init(credentials: Credentials, accessToken: String, expiresAt: Date?) {
+        current = Mutex(Current(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt))
+    }
+
+    var accessToken: String { current.withLock { $0.accessToken } }
+    var expiresAt: Date? { current.withLock { $0.expiresAt } }
+    var canRefresh: Bool { current.withLock { $0.credentials["refresh_token"] != nil } }
+    func value(_ key: String) -> String? { current.withLock { $0.credentials[key] } }
+
+    /// Saves the new values durably first, then uses them.
+    func replace(_ changes: [String: String]) throws(SpoolpostError) {
+        let credentials = current.withLock { $0.credentials }
+        let values = credentials.updating(changes)
+        try Credentials.save(path: credentials.path, values: values)
+        current.withLock {
+            $0.credentials = Credentials(path: credentials.path, values: values)
+            if let token = changes["access_token"] { $0.accessToken = token }
+            $0.expiresAt = changes["expires_at"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+}

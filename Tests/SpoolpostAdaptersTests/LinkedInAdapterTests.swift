@@ -1,0 +1,525 @@
+import Foundation
+@testable import SpoolpostAdapters
+import SpoolpostCore
+import SpoolpostIO
+import SpoolpostSandbox
+import Testing
+
+@Suite struct LinkedInAdapterTests {
+    typealias F = AdapterFixture
+    static let author = "urn:li:person:Ab12Cd"
+
+    // MARK: - Fixtures
+
+    static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
+        let path = NSTemporaryDirectory() + "spoolpost-linkedin-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+
+    static func adapter(
+        base: String, http: HTTPClient, folder: String, credentials: [String: String] = ["access_token": "sandbox-token"],
+        version: String? = nil
+    ) throws -> LinkedInAdapter {
+        let path = folder + "/linkedin.yaml"
+        try Credentials.save(path: path, values: credentials)
+        var settings = [
+            "author": author, "api_base": base + "/api.linkedin.com/rest",
+            "oauth_base": base + "/www.linkedin.com/oauth/v2", "web_base": base + "/www.linkedin.com",
+            "poll_interval": "10ms",
+        ]
+        if let version { settings["version"] = version }
+        let account = F.account("li", platform: .linkedin, credentials: path, settings)
+        return try LinkedInAdapter(account: account, credentials: try Credentials.load(path: path), http: http)
+    }
+
+    static func request(
+        text: String? = "Hello, LinkedIn", media: [PreparedMedia] = [], steps: [String: String] = [:]
+    ) -> PublishRequest {
+        PublishRequest(
+            postID: "launch", target: PostTarget(index: 0, platform: .linkedin, account: "li", type: "post"),
+            text: text, media: media, attempt: steps.isEmpty ? 1 : 2, steps: steps)
+    }
+
+    /// A local media file of `size` bytes with a recognisable pattern.
+    static func file(_ folder: String, _ name: String, size: Int, mime: String, alt: String? = nil) throws -> PreparedMedia {
+        let path = folder + "/" + name
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 13) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return PreparedMedia(
+            reference: MediaReference(source: .file(path: name), alt: alt), mimeType: mime, size: Int64(size),
+            localPath: path)
+    }
+
+    static func json(_ post: SandboxReceivedPost) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(post.body)) as? [String: Any])
+    }
+
+    static func published(_ outcome: PublishOutcome) -> (id: String?, url: String?)? {
+        if case .published(let id, let url) = outcome { return (id, url) }
+        return nil
+    }
+
+    // MARK: - little text format
+
+    @Test func everyReservedCharacterIsEscapedAndNothingElse() {
+        #expect(LinkedInAdapter.escapeLittleText(##"\|{}@[]()<>#*_~"##) == ##"\\\|\{\}\@\[\]\(\)\<\>\#\*\_\~"##)
+        #expect(LinkedInAdapter.escapeLittleText("Plain text, 100% fine: ok? yes! 😀 é\nnext line")
+            == "Plain text, 100% fine: ok? yes! 😀 é\nnext line")
+        #expect(LinkedInAdapter.escapeLittleText("Ship it (finally) #launch @team")
+            == ##"Ship it \(finally\) \#launch \@team"##)
+        #expect(LinkedInAdapter.escapeLittleText("a_b*c") == ##"a\_b\*c"##)
+        #expect(LinkedInAdapter.escapeLittleText("") == "")
+    }
+
+    // MARK: - Post types
+
+    @Test func aTextPostIsAuthoredByTheURNWithTheVersionHeadersAndEscapedCommentary() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                #expect(adapter.publicStepIsFirstRequest == false)
+                let text = "Launch day (v2) #spoolpost — thanks @everyone [beta] <3 a_b*c~d|e{f}\\g"
+                let steps = RecordedSteps()
+                let outcome = await adapter.publish(Self.request(text: text), progress: steps.progress)
+                let (id, url) = try #require(Self.published(outcome))
+                let urn = try #require(id)
+                #expect(urn.hasPrefix("urn:li:share:"))
+                #expect(url == base + "/www.linkedin.com/feed/update/" + urn)
+                #expect(steps.recordedKeys == ["post"])
+                #expect(steps.steps["post"] == urn)
+                #expect(steps.publicStepsBegun == 1)
+
+                let stored = try #require(server.store.posts(network: "linkedin").first)
+                #expect(stored.account == Self.author)
+                #expect(stored.text == text)
+                #expect(stored.header("LinkedIn-Version") == LinkedInAdapter.defaultVersion)
+                #expect(stored.header("X-Restli-Protocol-Version") == "2.0.0")
+                let json = try Self.json(stored)
+                #expect(json["commentary"] as? String == LinkedInAdapter.escapeLittleText(text))
+                #expect(json["visibility"] as? String == "PUBLIC")
+                #expect(json["lifecycleState"] as? String == "PUBLISHED")
+                #expect((json["distribution"] as? [String: Any])?["feedDistribution"] as? String == "MAIN_FEED")
+                #expect(json["content"] == nil)
+
+                // The post URL leads to the sandbox page of the post.
+                let page = try await http.execute(HTTPRequest(url: try #require(url)))
+                #expect(page.status == 302)
+                #expect(page.header("Location") == "/posts/" + stored.id)
+            }
+        }
+    }
+
+    @Test func oneImageFromALocalFileIsUploadedThenPostedAsMedia() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let image = try Self.file(folder, "cat.jpg", size: 2048, mime: "image/jpeg", alt: "A cat")
+                let steps = RecordedSteps()
+                let outcome = await adapter.publish(Self.request(media: [image]), progress: steps.progress)
+                #expect(Self.published(outcome) != nil)
+                #expect(steps.recordedKeys == ["image.0", "post"])
+                let imageURN = try #require(steps.steps["image.0"])
+                #expect(imageURN.hasPrefix("urn:li:image:"))
+                let stored = try #require(server.store.posts(network: "linkedin").first)
+                #expect(stored.mediaURLs == [imageURN])
+                let media = try #require((Self.json(stored)["content"] as? [String: Any])?["media"] as? [String: Any])
+                #expect(media["id"] as? String == imageURN)
+                #expect(media["altText"] as? String == "A cat")
+            }
+        }
+    }
+
+    @Test func severalImagesDownloadedFromURLsBecomeAMultiImagePost() async throws {
+        let host = try CapturingHTTPServer(status: 200, body: "PNG-BYTES", contentType: "image/png")
+        defer { host.stop() }
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let media = (0..<3).map { index in
+                    let url = "http://127.0.0.1:\(host.port)/img/\(index).png"
+                    return PreparedMedia(
+                        reference: MediaReference(source: .url(url), alt: "picture \(index)"), mimeType: "image/png",
+                        fetchURL: url)
+                }
+                let steps = RecordedSteps()
+                let outcome = await adapter.publish(Self.request(media: media), progress: steps.progress)
+                #expect(Self.published(outcome) != nil)
+                #expect(steps.recordedKeys == ["image.0", "image.1", "image.2", "post"])
+                let stored = try #require(server.store.posts(network: "linkedin").first)
+                let content = try #require(Self.json(stored)["content"] as? [String: Any])
+                let images = try #require((content["multiImage"] as? [String: Any])?["images"] as? [[String: Any]])
+                #expect(images.map { $0["id"] as? String } == ["image.0", "image.1", "image.2"].map { steps.steps[$0] })
+                #expect(images.map { $0["altText"] as? String } == ["picture 0", "picture 1", "picture 2"])
+                #expect(host.requests.count == 3)
+            }
+        }
+    }
+
+    static let videoSize = 9 * 1024 * 1024 + 123
+
+    @Test func aVideoIsUploadedInPartsFinalizedAndPolledUntilAvailable() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let video = try Self.file(folder, "clip.mp4", size: Self.videoSize, mime: "video/mp4")
+                let steps = RecordedSteps()
+                let outcome = await adapter.publish(Self.request(media: [video]), progress: steps.progress)
+                #expect(Self.published(outcome) != nil)
+                #expect(steps.recordedKeys == [
+                    "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post",
+                ])
+                let videoURN = try #require(steps.steps["video"])
+                let stored = try #require(server.store.posts(network: "linkedin").first)
+                #expect(stored.mediaURLs == [videoURN])
+                let media = (try Self.json(stored)["content"] as? [String: Any])?["media"] as? [String: Any]
+                #expect(media?["id"] as? String == videoURN)
+            }
+        }
+    }
+
+    // MARK: - Steps and resuming
+
+    @Test func aVideoUploadResumesAtThePartAfterTheLastRecordedETag() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let video = try Self.file(folder, "clip.mp4", size: Self.videoSize, mime: "video/mp4")
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/www.linkedin.com/dms-uploads/video/", method: "PUT", skip: 1, count: 1,
+                        action: .unavailable(retryAfterSeconds: 2))
+                ]))
+                let first = RecordedSteps()
+                let failed = await adapter.publish(Self.request(media: [video]), progress: first.progress)
+                let error = try #require(F.error(failed))
+                #expect(error.code == .serverError)
+                #expect(error.isRetryable)
+                #expect(error.retryAfter == 2)
+                #expect(first.recordedKeys == ["video.upload", "video", "video.part.0"])
+                #expect(first.publicStepsBegun == 0)
+
+                let second = RecordedSteps(first.steps)
+                let outcome = await adapter.publish(
+                    Self.request(media: [video], steps: first.steps), progress: second.progress)
+                #expect(Self.published(outcome) != nil)
+                // Part 0 is not sent again: its recorded ETag goes into finalizeUpload, which checks all three.
+                #expect(second.recordedKeys == ["video.part.1", "video.part.2", "video.finalized", "post"])
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aVideoUploadWhoseURLsExpiredStartsOverWithANewVideo() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let video = try Self.file(folder, "clip.mp4", size: Self.videoSize, mime: "video/mp4")
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/www.linkedin.com/dms-uploads/video/", method: "PUT", skip: 1, count: 1,
+                        action: .serverError)
+                ]))
+                let first = RecordedSteps()
+                #expect(F.error(await adapter.publish(Self.request(media: [video]), progress: first.progress)) != nil)
+                var steps = first.steps
+                // The upload plan as recorded, with its URLs' expiry moved into the past.
+                let planText = try #require(steps["video.upload"])
+                var plan = try #require(try JSONSerialization.jsonObject(with: Data(planText.utf8)) as? [String: Any])
+                #expect((plan["expiresAt"] as? Double ?? 0) > Date().timeIntervalSince1970)
+                plan["expiresAt"] = 1000
+                steps["video.upload"] = String(decoding: try JSONSerialization.data(withJSONObject: plan), as: UTF8.self)
+
+                let second = RecordedSteps(steps)
+                let outcome = await adapter.publish(Self.request(media: [video], steps: steps), progress: second.progress)
+                #expect(Self.published(outcome) != nil)
+                #expect(Array(second.calls.prefix(3)) == ["video=nil", "video.part.0=nil", "video.upload=nil"])
+                #expect(Array(second.recordedKeys.dropFirst(3)) == [
+                    "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post",
+                ])
+                #expect(second.steps["video"] != first.steps["video"])
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aFailedPostRequestIsRetriedWithoutUploadingTheImagesAgain() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let images = try (0..<2).map { try Self.file(folder, "p\($0).png", size: 512, mime: "image/png") }
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(pathPrefix: "/api.linkedin.com/rest/posts", count: 1, action: .serverError)
+                ]))
+                let first = RecordedSteps()
+                let failed = await adapter.publish(Self.request(media: images), progress: first.progress)
+                #expect(F.error(failed)?.code == .serverError)
+                #expect(first.recordedKeys == ["image.0", "image.1"])
+                #expect(first.publicStepsBegun == 1)
+
+                let second = RecordedSteps(first.steps)
+                let outcome = await adapter.publish(Self.request(media: images, steps: first.steps), progress: second.progress)
+                let (id, _) = try #require(Self.published(outcome))
+                #expect(second.recordedKeys == ["post"])
+                #expect(server.store.count == 1)
+
+                // With the post recorded, a further attempt sends nothing.
+                let third = RecordedSteps(second.steps)
+                let again = await adapter.publish(Self.request(media: images, steps: second.steps), progress: third.progress)
+                #expect(Self.published(again)?.id == id)
+                #expect(third.publicStepsBegun == 0)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aLostAnswerToThePostRequestIsAnUnknownOutcome() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/api.linkedin.com/rest/posts", count: 1, action: .breakConnection(afterHandling: true))
+                ]))
+                let error = try #require(F.error(await adapter.publish(Self.request())))
+                #expect(error.code == .unknownOutcome)
+                #expect(!error.isRetryable)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    // MARK: - Errors and tokens
+
+    @Test func theSimulatorRefusesCallsWithoutTheVersionHeadersAsLinkedInDoes() async throws {
+        try await withSandbox { _, base, http in
+            func post(_ headers: [HTTPHeader]) async throws -> (Int, [String: Any]) {
+                let response = try await http.execute(
+                    HTTPRequest(
+                        method: "POST", url: base + "/api.linkedin.com/rest/posts",
+                        headers: [HTTPHeader(name: "Authorization", value: "Bearer sandbox-token")] + headers,
+                        body: .bytes(Array("{}".utf8))))
+                let json = (try JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+                return (response.status, json)
+            }
+            let restli = HTTPHeader(name: "X-Restli-Protocol-Version", value: "2.0.0")
+            let missing = try await post([restli])
+            #expect(missing.0 == 400)
+            #expect(missing.1["code"] as? String == "VERSION_MISSING")
+            let old = try await post([restli, HTTPHeader(name: "LinkedIn-Version", value: "202001")])
+            #expect(old.0 == 426)
+            #expect(old.1["code"] as? String == "NONEXISTENT_VERSION")
+            let noProtocol = try await post([HTTPHeader(name: "LinkedIn-Version", value: "202605")])
+            #expect(noProtocol.0 == 400)
+            let empty = try await post([restli, HTTPHeader(name: "LinkedIn-Version", value: "202605")])
+            #expect(empty.0 == 422)
+            #expect((empty.1["message"] as? String)?.contains("/author") == true)
+        }
+    }
+
+    @Test func aSunsetVersionIsRejectedWithLinkedInsCode() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder, version: "202001")
+                let error = try #require(F.error(await adapter.publish(Self.request())))
+                #expect(error.code == .rejected)
+                #expect(error.platformCode == "NONEXISTENT_VERSION")
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func anExpiredTokenWithoutARefreshTokenIsAuthExpired() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(
+                    base: base, http: http, folder: folder, credentials: ["access_token": "sandbox-expired-token"])
+                let error = try #require(F.error(await adapter.publish(Self.request())))
+                #expect(error.code == .authExpired)
+                #expect(!error.isRetryable)
+                #expect(error.platformCode == "65601/EXPIRED_ACCESS_TOKEN")
+                #expect(error.message.contains("'li'"))
+                #expect(!error.message.contains("sandbox-expired-token"))
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func a401IsRefreshedOnceRetriedAndTheNewTokenWrittenBack() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(
+                    base: base, http: http, folder: folder,
+                    credentials: [
+                        "access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
+                        "client_id": "cid", "client_secret": "csecret",
+                    ])
+                let outcome = await adapter.publish(Self.request())
+                #expect(Self.published(outcome) != nil)
+                #expect(server.store.count == 1)
+                let saved = try Credentials.load(path: folder + "/linkedin.yaml")
+                let token = try #require(saved["access_token"])
+                #expect(token.hasPrefix("sandbox-li-token-refreshed-"))
+                #expect(saved["refresh_token"] == "sandbox-refresh-token")
+                #expect(saved["client_secret"] == "csecret")
+                #expect(try #require(saved["expires_at"].flatMap(Double.init)) > Date().timeIntervalSince1970 + 86400)
+            }
+        }
+    }
+
+    @Test func aRefusedRefreshIsAuthExpiredAskingForReauthorisation() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(
+                    base: base, http: http, folder: folder,
+                    credentials: [
+                        "access_token": "sandbox-expired-token", "refresh_token": "stale-refresh-xyz", "client_id": "cid",
+                        "client_secret": "csecret",
+                    ])
+                let error = try #require(F.error(await adapter.publish(Self.request())))
+                #expect(error.code == .authExpired)
+                #expect(error.platformCode == "invalid_grant")
+                #expect(error.message.contains("re-authorise"))
+                #expect(!error.message.contains("stale-refresh-xyz"))
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func aRateLimitAnswerCarriesRetryAfter() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let image = try Self.file(folder, "a.png", size: 64, mime: "image/png")
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/api.linkedin.com/rest/images", count: 1, action: .rateLimited(retryAfterSeconds: 30))
+                ]))
+                let error = try #require(F.error(await adapter.publish(Self.request(media: [image]))))
+                #expect(error.code == .rateLimit)
+                #expect(error.isRetryable)
+                #expect(error.retryAfter == 30)
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func overlongCommentaryIsRejectedWithLinkedInsMessage() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let error = try #require(F.error(await adapter.publish(Self.request(text: String(repeating: "x", count: 3001)))))
+                #expect(error.code == .rejected)
+                #expect(!error.isRetryable)
+                #expect(error.message.contains("/commentary"))
+                #expect(error.platformCode == "100/UNPROCESSABLE_ENTITY")
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    /// Error bodies as LinkedIn's error-handling guide shows them.
+    @Test func errorBodiesAreClassifiedByStatusAndServiceErrorCode() {
+        func classify(_ status: Int, _ body: String, headers: [HTTPHeader] = []) -> SpoolpostError {
+            LinkedInAdapter.classify(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), service: "l")
+        }
+        let throttled = classify(
+            429,
+            #"{"status":429,"serviceErrorCode":101,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION DAY limit for calls to this resource is reached."}"#,
+            headers: [HTTPHeader(name: "Retry-After", value: "120")])
+        #expect(throttled.code == .rateLimit)
+        #expect(throttled.retryAfter == 120)
+        #expect(throttled.platformCode == "101/TOO_MANY_REQUESTS")
+
+        let revoked = classify(
+            401,
+            #"{"status":401,"serviceErrorCode":65601,"code":"REVOKED_ACCESS_TOKEN","message":"The token used in the request has been revoked by the user"}"#)
+        #expect(revoked.code == .authExpired)
+
+        let duplicate = classify(
+            422, #"{"message":"ERROR :: /commentary :: duplicate content","status":422}"#)
+        #expect(duplicate.code == .rejected)
+        #expect(duplicate.message.contains("duplicate content"))
+
+        let permission = classify(
+            403,
+            #"{"status":403,"serviceErrorCode":100,"code":"ACCESS_DENIED","message":"Not enough permissions to access: partnerApiPostsExternal.CREATE.20240101"}"#)
+        #expect(permission.code == .forbidden)
+
+        let gateway = classify(504, #"{"status":504,"message":"Gateway timeout"}"#)
+        #expect(gateway.code == .serverError)
+        #expect(gateway.isRetryable)
+
+        let html = classify(502, "<html>bad gateway</html>")
+        #expect(html.code == .serverError)
+    }
+
+    // MARK: - Validation and configuration
+
+    static func check(text: String?, mediaTypes: [String?] = [], type: String? = "post") -> TargetCheck {
+        let target = PostTarget(index: 0, platform: .linkedin, account: "li", type: type)
+        let media = mediaTypes.indices.map { MediaReference(source: .url("https://cdn.example.com/\($0)")) }
+        return TargetCheck(
+            manifest: Manifest(id: "p", text: text, media: media, scheduleAt: nil, targets: [target]), target: target,
+            mediaTypes: mediaTypes)
+    }
+
+    @Test func validationChecksCommentaryLengthAndTheMediaMix() async throws {
+        try await withHTTPClient { http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: "http://127.0.0.1:1", http: http, folder: folder)
+                func fields(_ check: TargetCheck) -> [String?] { adapter.problems(with: check).map(\.field) }
+                #expect(fields(Self.check(text: String(repeating: "a", count: 3000))).isEmpty)
+                #expect(fields(Self.check(text: String(repeating: "a", count: 3001))) == ["text"])
+                #expect(fields(Self.check(text: nil)) == ["text"])
+                #expect(fields(Self.check(text: nil, mediaTypes: ["video/mp4"])).isEmpty)
+                #expect(fields(Self.check(text: "x", mediaTypes: Array(repeating: "image/jpeg", count: 20))).isEmpty)
+                #expect(fields(Self.check(text: "x", mediaTypes: Array(repeating: "image/jpeg", count: 21))) == ["media"])
+                #expect(fields(Self.check(text: "x", mediaTypes: ["image/png", "video/mp4"])) == ["media"])
+                #expect(fields(Self.check(text: "x", mediaTypes: ["video/mp4", "video/mp4"])) == ["media"])
+                #expect(fields(Self.check(text: "x", mediaTypes: ["image/gif"])).isEmpty)
+                #expect(fields(Self.check(text: "x", mediaTypes: ["video/quicktime"])) == ["media"])
+                #expect(fields(Self.check(text: "x", type: "article")) == ["type"])
+            }
+        }
+    }
+
+    @Test func configurationNeedsAnAuthorURNATokenAndAValidVersion() async throws {
+        try await withHTTPClient { http in
+            func error(_ settings: [String: String], _ values: [String: String]? = ["access_token": "t"]) -> SpoolpostError? {
+                let account = F.account("li", platform: .linkedin, settings)
+                do {
+                    _ = try LinkedInAdapter(
+                        account: account, credentials: values.map { Credentials(path: "/nonexistent", values: $0) },
+                        http: http)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            #expect(error([:])?.message.contains("author") == true)
+            #expect(error(["author": "urn:li:share:1"])?.code == .invalidConfig)
+            #expect(error(["author": "urn:li:organization:"])?.code == .invalidConfig)
+            #expect(error(["author": Self.author], nil)?.message.contains("access_token") == true)
+            #expect(error(["author": Self.author, "version": "2026-05"])?.code == .invalidConfig)
+            #expect(error(["author": "urn:li:organization:2414183"]) == nil)
+        }
+    }
+
+    @Test func theRegistryBuildsALinkedInAdapterWithTheRealDefaults() async throws {
+        try await withHTTPClient { http in
+            try await Self.withFolder { folder in
+                try Credentials.save(path: folder + "/li.yaml", values: ["access_token": "t"])
+                let configuration = Configuration(accounts: [
+                    "li": F.account("li", platform: .linkedin, credentials: "li.yaml", ["author": Self.author])
+                ])
+                let registry = try AdapterRegistry(configuration: configuration, baseDirectory: folder, http: http)
+                let adapter = try #require(registry.adapter(forAccount: "li") as? LinkedInAdapter)
+                #expect(adapter.apiBase == "https://api.linkedin.com/rest")
+                #expect(adapter.oauthBase == "https://www.linkedin.com/oauth/v2")
+                #expect(adapter.version == LinkedInAdapter.defaultVersion)
+            }
+        }
+    }
+}

@@ -1,0 +1,465 @@
+import Foundation
+import Glibc
+@testable import SpoolpostAdapters
+import SpoolpostCore
+import SpoolpostIO
+import SpoolpostSandbox
+import Testing
+
+@Suite struct ThreadsAdapterTests {
+    typealias F = AdapterFixture
+
+    // MARK: - Fixtures
+
+    /// A folder for the credentials file, removed afterwards.
+    static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
+        let path = NSTemporaryDirectory() + "spoolpost-threads-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+
+    static func adapter(
+        base: String, http: HTTPClient, folder: String, token: String = "sandbox-token", expiresAt: String? = nil,
+        maxPolls: String = "20"
+    ) throws -> ThreadsAdapter {
+        var values = ["access_token": token]
+        if let expiresAt { values["expires_at"] = expiresAt }
+        let path = folder + "/threads.yaml"
+        try Credentials.save(path: path, values: values)
+        let account = F.account(
+            "th", platform: .threads, credentials: path,
+            [
+                "user_id": "1789", "api_base": base + "/graph.threads.net/v1.0",
+                "oauth_base": base + "/graph.threads.net", "poll_interval": "10ms", "max_polls": maxPolls,
+            ])
+        return try ThreadsAdapter(account: account, credentials: try Credentials.load(path: path), http: http)
+    }
+
+    static func request(
+        text: String? = "Hello, Threads", media: [PreparedMedia] = [], replyTo: String? = nil,
+        steps: [String: String] = [:]
+    ) -> PublishRequest {
+        var options: [String: YAMLNode] = [:]
+        if let replyTo { options["reply_to"] = F.node(replyTo) }
+        return PublishRequest(
+            postID: "launch", target: PostTarget(index: 0, platform: .threads, account: "th", type: "post", options: options),
+            text: text, media: media, attempt: steps.isEmpty ? 1 : 2, steps: steps)
+    }
+
+    static func media(_ url: String, mime: String, alt: String? = nil) -> PreparedMedia {
+        PreparedMedia(reference: MediaReference(source: .url(url), alt: alt), mimeType: mime, fetchURL: url)
+    }
+
+    /// A media host answering every GET with `body` of `contentType`.
+    static func withMediaHost<T>(
+        contentType: String, status: Int = 200, _ body: (String) async throws -> T
+    ) async throws -> T {
+        let host = try CapturingHTTPServer(status: status, body: "MEDIA-BYTES", contentType: contentType)
+        defer { host.stop() }
+        return try await body("http://127.0.0.1:\(host.port)/media/item")
+    }
+
+    static func json(_ post: SandboxReceivedPost) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(post.body)) as? [String: Any])
+    }
+
+    // MARK: - Post types
+
+    @Test func aTextPostGoesThroughAContainerThenPublishAndRecordsItsSteps() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                #expect(adapter.publicStepIsFirstRequest == false)
+                let steps = RecordedSteps()
+                let outcome = await adapter.publish(Self.request(), progress: steps.progress)
+                let stored = try #require(server.store.posts(network: "threads").first)
+                guard case .published(let id, let url) = outcome else {
+                    Issue.record("not published: \(outcome)")
+                    return
+                }
+                #expect(id == steps.steps["media_id"])
+                #expect(url == base + "/posts/" + stored.id)
+                #expect(stored.account == "1789")
+                #expect(stored.text == "Hello, Threads")
+                #expect(stored.mediaURLs.isEmpty)
+                #expect(try Self.json(stored)["media_type"] as? String == "TEXT")
+                #expect(steps.recordedKeys == ["container", "media_id"])
+                #expect(steps.publicStepsBegun == 1)
+                #expect(stored.header("Authorization") == nil)
+            }
+        }
+    }
+
+    @Test func anImagePostPassesTheURLAndAltTextAndWaitsForTheContainer() async throws {
+        try await Self.withMediaHost(contentType: "image/jpeg") { imageURL in
+            try await withSandbox { server, base, http in
+                try await Self.withFolder { folder in
+                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                    let outcome = await adapter.publish(
+                        Self.request(media: [Self.media(imageURL, mime: "image/jpeg", alt: "A cat")]))
+                    #expect(F.error(outcome) == nil)
+                    let stored = try #require(server.store.posts(network: "threads").first)
+                    #expect(stored.mediaURLs == [imageURL])
+                    #expect(try Self.json(stored)["media_type"] as? String == "IMAGE")
+                }
+            }
+        }
+    }
+
+    @Test func aVideoPostIsPolledUntilFinished() async throws {
+        try await Self.withMediaHost(contentType: "video/mp4") { videoURL in
+            try await withSandbox { server, base, http in
+                try await Self.withFolder { folder in
+                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                    let outcome = await adapter.publish(
+                        Self.request(text: nil, media: [Self.media(videoURL, mime: "video/mp4")]))
+                    #expect(F.error(outcome) == nil)
+                    let stored = try #require(server.store.posts(network: "threads").first)
+                    #expect(try Self.json(stored)["media_type"] as? String == "VIDEO")
+                    #expect(stored.text == nil)
+                }
+            }
+        }
+    }
+
+    @Test func tooFewPollsForAVideoIsARetryableTimeout() async throws {
+        try await Self.withMediaHost(contentType: "video/mp4") { videoURL in
+            try await withSandbox { server, base, http in
+                try await Self.withFolder { folder in
+                    // The simulator keeps a video IN_PROGRESS for two polls.
+                    let adapter = try Self.adapter(base: base, http: http, folder: folder, maxPolls: "2")
+                    let outcome = await adapter.publish(Self.request(media: [Self.media(videoURL, mime: "video/mp4")]))
+                    let error = try #require(F.error(outcome))
+                    #expect(error.code == .timeout)
+                    #expect(error.isRetryable)
+                    #expect(server.store.count == 0)
+                }
+            }
+        }
+    }
+
+    @Test func aCarouselCreatesItemContainersThenTheCarouselAsAReply() async throws {
+        try await Self.withMediaHost(contentType: "image/png") { imageURL in
+            try await Self.withMediaHost(contentType: "video/mp4") { videoURL in
+                try await withSandbox { server, base, http in
+                    try await Self.withFolder { folder in
+                        let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                        let steps = RecordedSteps()
+                        let outcome = await adapter.publish(
+                            Self.request(
+                                media: [Self.media(imageURL, mime: "image/png"), Self.media(videoURL, mime: "video/mp4")],
+                                replyTo: "1801"),
+                            progress: steps.progress)
+                        #expect(F.error(outcome) == nil)
+                        #expect(steps.recordedKeys == ["item.0", "item.1", "container", "media_id"])
+                        let stored = try #require(server.store.posts(network: "threads").first)
+                        #expect(stored.mediaURLs == [imageURL, videoURL])
+                        let json = try Self.json(stored)
+                        #expect(json["media_type"] as? String == "CAROUSEL")
+                        #expect(json["children"] as? [String] == [steps.steps["item.0"]!, steps.steps["item.1"]!])
+                        #expect(json["reply_to_id"] as? String == "1801")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func mediaThreadsCannotFetchFailsTheContainerWithThreadsMessage() async throws {
+        try await Self.withMediaHost(contentType: "text/plain", status: 404) { missingURL in
+            try await withSandbox { server, base, http in
+                try await Self.withFolder { folder in
+                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                    let outcome = await adapter.publish(Self.request(media: [Self.media(missingURL, mime: "image/jpeg")]))
+                    let error = try #require(F.error(outcome))
+                    #expect(error.code == .rejected)
+                    #expect(!error.isRetryable)
+                    #expect(error.message.contains("Media download has failed"))
+                    #expect(server.store.count == 0)
+                }
+            }
+        }
+    }
+
+    // MARK: - Steps, resuming, the public step
+
+    @Test func aRetryResumesFromTheRecordedContainerAndPublishesOnce() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1, action: .serverError)
+                ]))
+                let first = RecordedSteps()
+                let failed = await adapter.publish(Self.request(), progress: first.progress)
+                let error = try #require(F.error(failed))
+                #expect(error.code == .serverError)
+                #expect(error.isRetryable)
+                #expect(first.recordedKeys == ["container"])
+                #expect(server.store.count == 0)
+
+                let second = RecordedSteps(first.steps)
+                let outcome = await adapter.publish(Self.request(steps: first.steps), progress: second.progress)
+                #expect(F.error(outcome) == nil)
+                // No new container: the only step the second attempt records is the published media id.
+                #expect(second.recordedKeys == ["media_id"])
+                #expect(second.steps["container"] == first.steps["container"])
+                #expect(server.store.count == 1)
+
+                // A third attempt with every step recorded sends nothing public.
+                let third = RecordedSteps(second.steps)
+                let again = await adapter.publish(Self.request(steps: second.steps), progress: third.progress)
+                guard case .published(let id, _) = again else {
+                    Issue.record("not published: \(again)")
+                    return
+                }
+                #expect(id == second.steps["media_id"])
+                #expect(third.publicStepsBegun == 0)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aCarouselResumesAfterItsItemsWithoutRecreatingThem() async throws {
+        try await Self.withMediaHost(contentType: "image/jpeg") { imageURL in
+            try await withSandbox { server, base, http in
+                try await Self.withFolder { folder in
+                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                    let media = [Self.media(imageURL, mime: "image/jpeg"), Self.media(imageURL + "2", mime: "image/jpeg")]
+                    // The carousel container itself (the third POST to /threads) fails once.
+                    server.faults.replace(with: SandboxFaults([
+                        SandboxFaultRule(
+                            pathPrefix: "/graph.threads.net/v1.0/1789/threads", method: "POST", skip: 2, count: 1,
+                            action: .unavailable(retryAfterSeconds: 3))
+                    ]))
+                    let first = RecordedSteps()
+                    let failed = await adapter.publish(Self.request(media: media), progress: first.progress)
+                    let error = try #require(F.error(failed))
+                    #expect(error.code == .serverError)
+                    #expect(error.retryAfter == 3)
+                    #expect(first.recordedKeys == ["item.0", "item.1"])
+
+                    let second = RecordedSteps(first.steps)
+                    let outcome = await adapter.publish(Self.request(media: media, steps: first.steps), progress: second.progress)
+                    #expect(F.error(outcome) == nil)
+                    #expect(second.recordedKeys == ["container", "media_id"])
+                    let stored = try #require(server.store.posts(network: "threads").first)
+                    #expect(try Self.json(stored)["children"] as? [String] == [first.steps["item.0"]!, first.steps["item.1"]!])
+                }
+            }
+        }
+    }
+
+    @Test func aLostPublishAnswerIsReconciledFromThePublishedContainer() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
+                        action: .breakConnection(afterHandling: true))
+                ]))
+                let steps = RecordedSteps()
+                let outcome = await adapter.publish(Self.request(), progress: steps.progress)
+                #expect(outcome == .published(platformPostID: nil, url: nil))
+                #expect(server.store.count == 1)
+
+                // Resuming from the recorded container also finds it PUBLISHED and sends nothing.
+                let next = RecordedSteps(steps.steps)
+                let again = await adapter.publish(Self.request(steps: steps.steps), progress: next.progress)
+                #expect(again == .published(platformPostID: nil, url: nil))
+                #expect(next.publicStepsBegun == 0)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aPublishRequestLostBeforeHandlingIsAnUnknownOutcome() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
+                        action: .breakConnection(afterHandling: false))
+                ]))
+                let outcome = await adapter.publish(Self.request())
+                let error = try #require(F.error(outcome))
+                #expect(error.code == .unknownOutcome)
+                #expect(!error.isRetryable)
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    // MARK: - Errors and tokens
+
+    @Test func anExpiredTokenIsAuthExpiredNamingTheAccountWithoutTheToken() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder, token: "sandbox-expired-token")
+                let outcome = await adapter.publish(Self.request())
+                let error = try #require(F.error(outcome))
+                #expect(error.code == .authExpired)
+                #expect(!error.isRetryable)
+                #expect(error.platformCode == "190/463")
+                #expect(error.message.contains("'th'"))
+                #expect(!error.message.contains("sandbox-expired-token"))
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func aTokenNearExpiryIsRefreshedAndWrittenBack() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let soon = String(Int(Date().timeIntervalSince1970) + 3600)
+                let adapter = try Self.adapter(base: base, http: http, folder: folder, expiresAt: soon)
+                let outcome = await adapter.publish(Self.request())
+                #expect(F.error(outcome) == nil)
+                let saved = try Credentials.load(path: folder + "/threads.yaml")
+                #expect(saved["access_token"] == "sandbox-token-refreshed-1")
+                let expiresAt = try #require(saved["expires_at"].flatMap(Double.init))
+                #expect(expiresAt > Date().timeIntervalSince1970 + 50 * 24 * 3600)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aRateLimitAnswerCarriesRetryAfter() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/graph.threads.net/v1.0/1789/threads", count: 1,
+                        action: .rateLimited(retryAfterSeconds: 42))
+                ]))
+                let error = try #require(F.error(await adapter.publish(Self.request())))
+                #expect(error.code == .rateLimit)
+                #expect(error.retryAfter == 42)
+            }
+        }
+    }
+
+    /// Error bodies as the Graph API error-handling reference shows them.
+    @Test func graphErrorObjectsAreClassifiedByCodeNotText() {
+        func classify(_ status: Int, _ body: String, headers: [HTTPHeader] = []) -> SpoolpostError {
+            ThreadsAdapter.classify(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), service: "t")
+        }
+        let expired = classify(
+            400,
+            #"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A"}}"#)
+        #expect(expired.code == .authExpired)
+        #expect(expired.platformCode == "190/463")
+
+        let throttled = classify(
+            400, #"{"error":{"message":"Application request limit reached","type":"OAuthException","code":4,"is_transient":true}}"#,
+            headers: [
+                HTTPHeader(
+                    name: "X-Business-Use-Case-Usage",
+                    value: #"{"1789":[{"type":"threads","call_count":100,"estimated_time_to_regain_access":5}]}"#)
+            ])
+        #expect(throttled.code == .rateLimit)
+        #expect(throttled.isRetryable)
+        #expect(throttled.retryAfter == 300)
+
+        let transient = classify(
+            500, #"{"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","code":2,"is_transient":true}}"#)
+        #expect(transient.code == .serverError)
+        #expect(transient.isRetryable)
+
+        let transientFlag = classify(
+            400, #"{"error":{"message":"Temporary issue","type":"OAuthException","code":9004,"is_transient":true}}"#)
+        #expect(transientFlag.isRetryable)
+
+        let invalid = classify(
+            400, #"{"error":{"message":"Invalid parameter","type":"OAuthException","code":100,"error_subcode":4279009,"error_user_msg":"The text is too long."}}"#)
+        #expect(invalid.code == .rejected)
+        #expect(!invalid.isRetryable)
+        #expect(invalid.message.contains("The text is too long."))
+        #expect(invalid.platformCode == "100/4279009")
+
+        let permission = classify(
+            403, #"{"error":{"message":"Application does not have permission for this action","type":"OAuthException","code":10}}"#)
+        #expect(permission.code == .forbidden)
+
+        // A body mentioning "190" in its text is not an auth error.
+        let text = classify(400, #"{"error":{"message":"code 190 and 4 appear here","type":"OAuthException","code":100}}"#)
+        #expect(text.code == .rejected)
+    }
+
+    // MARK: - Validation and configuration
+
+    static func check(
+        text: String?, mediaTypes: [String?] = [], type: String? = "post", replyTo: String? = nil
+    ) -> TargetCheck {
+        var options: [String: YAMLNode] = [:]
+        if let replyTo { options["reply_to"] = F.node(replyTo) }
+        let target = PostTarget(index: 0, platform: .threads, account: "th", type: type, options: options)
+        let media = mediaTypes.indices.map { MediaReference(source: .url("https://cdn.example.com/\($0)")) }
+        return TargetCheck(
+            manifest: Manifest(id: "p", text: text, media: media, scheduleAt: nil, targets: [target]), target: target,
+            mediaTypes: mediaTypes)
+    }
+
+    @Test func validationChecksTextLengthMediaCountsKindsAndType() async throws {
+        try await withHTTPClient { http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: "http://127.0.0.1:1", http: http, folder: folder)
+                #expect(adapter.problems(with: Self.check(text: String(repeating: "a", count: 500))).isEmpty)
+                #expect(adapter.problems(with: Self.check(text: String(repeating: "a", count: 501))).map(\.field) == ["text"])
+                // Emoji count as their UTF-8 bytes: 125 four-byte emoji are 500, one more is over.
+                #expect(adapter.problems(with: Self.check(text: String(repeating: "😀", count: 125))).isEmpty)
+                #expect(adapter.problems(with: Self.check(text: String(repeating: "😀", count: 126))).count == 1)
+                #expect(adapter.problems(with: Self.check(text: nil)).map(\.field) == ["text"])
+                #expect(adapter.problems(with: Self.check(text: nil, mediaTypes: ["image/jpeg"])).isEmpty)
+                let twentyOne = Array(repeating: "image/png" as String?, count: 21)
+                #expect(adapter.problems(with: Self.check(text: "x", mediaTypes: twentyOne)).map(\.field) == ["media"])
+                let twenty = Array(repeating: "video/mp4" as String?, count: 20)
+                #expect(adapter.problems(with: Self.check(text: "x", mediaTypes: twenty)).isEmpty)
+                #expect(adapter.problems(with: Self.check(text: "x", mediaTypes: ["image/gif"])).map(\.field) == ["media"])
+                #expect(adapter.problems(with: Self.check(text: "x", mediaTypes: [nil])).isEmpty)
+                #expect(adapter.problems(with: Self.check(text: "x", type: "story")).map(\.field) == ["type"])
+                #expect(adapter.problems(with: Self.check(text: "x", replyTo: "")).map(\.field) == ["reply_to"])
+            }
+        }
+    }
+
+    @Test func theRegistryBuildsAThreadsAdapterFromTheCredentialsFile() async throws {
+        try await withHTTPClient { http in
+            try await Self.withFolder { folder in
+                try Credentials.save(path: folder + "/th.yaml", values: ["access_token": "t"])
+                let configuration = Configuration(accounts: [
+                    "th": F.account("th", platform: .threads, credentials: "th.yaml", ["user_id": "1789"])
+                ])
+                let registry = try AdapterRegistry(configuration: configuration, baseDirectory: folder, http: http)
+                let adapter = try #require(registry.adapter(forAccount: "th") as? ThreadsAdapter)
+                #expect(adapter.platform == .threads)
+                #expect(adapter.apiBase == "https://graph.threads.net/v1.0")
+                #expect(adapter.oauthBase == "https://graph.threads.net")
+            }
+        }
+    }
+
+    @Test func configurationNeedsTheUserIDAndAToken() async throws {
+        try await withHTTPClient { http in
+            func error(_ settings: [String: String], _ values: [String: String]?) -> SpoolpostError? {
+                let account = F.account("th", platform: .threads, settings)
+                let credentials = values.map { Credentials(path: "/nonexistent", values: $0) }
+                do {
+                    _ = try ThreadsAdapter(account: account, credentials: credentials, http: http)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            #expect(error([:], ["access_token": "t"])?.message.contains("user_id") == true)
+            #expect(error(["user_id": "1"], nil)?.message.contains("access_token") == true)
+            #expect(error(["user_id": "1", "api_base": "ftp://x"], ["access_token": "t"])?.code == .invalidConfig)
+            #expect(error(["user_id": "1"], ["access_token": "t", "expires_at": "soon"])?.code == .invalidConfig)
+            #expect(error(["user_id": "1"], ["access_token": "t", "expires_at": "2030-01-01T00:00:00Z"]) == nil)
+        }
+    }
+}
