@@ -11,7 +11,8 @@ public struct MediaCleanupService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // A graceful shutdown cancels the wait for the next run: that is a normal end, not an error.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let next = cleanup.nextRun(after: Date())
                 try await Task.sleep(for: .seconds(max(1, next.timeIntervalSinceNow)))

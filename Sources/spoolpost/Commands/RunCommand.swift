@@ -126,12 +126,16 @@ struct StartedServerService: Service {
     var running: Task<Void, any Error>
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await withTaskCancellationHandler {
-                try await running.value
-            } onCancel: {
-                running.cancel()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withTaskCancellationHandler {
+                    try await running.value
+                } onCancel: {
+                    running.cancel()
+                }
             }
+        } catch is CancellationError {
+            // Stopped by the graceful shutdown: the normal end.
         }
     }
 }
