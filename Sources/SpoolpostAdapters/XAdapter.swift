@@ -36,6 +36,8 @@ public struct XAdapter: PublishingAdapter {
     public var publicStepIsFirstRequest: Bool { false }
 
     let apiBase: String
+    /// Where post pages live (`web_base`, default `https://x.com`), for the recorded URL.
+    let webBase: String
     let uploadBase: String
     let maxWeightedLength: Int
     let chunkBytes: Int
@@ -61,6 +63,7 @@ public struct XAdapter: PublishingAdapter {
         self.http = http
         apiBase = Self.trimmed(account.string("api_base") ?? "https://api.x.com/2")
         uploadBase = Self.trimmed(account.string("upload_base") ?? "https://api.x.com/2")
+        webBase = Self.trimmed(account.string("web_base") ?? "https://x.com")
         let oauthBase = account.string("oauth_base") ?? "https://api.x.com/2/oauth2/token"
         for (key, value) in [("api_base", apiBase), ("upload_base", uploadBase), ("oauth_base", oauthBase)] {
             guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
@@ -220,7 +223,7 @@ public struct XAdapter: PublishingAdapter {
             steps["tweet.\(position)"] = id
         }
         let id = steps["tweet.0"]
-        return .published(platformPostID: id, url: id.map { "https://x.com/i/web/status/\($0)" })
+        return .published(platformPostID: id, url: id.map { "\(webBase)/i/web/status/\($0)" })
     }
 
     /// Uploads one item through initialize/append/finalize, waits for processing and sets alt text, resuming from

@@ -59,6 +59,12 @@ struct XSimulator: NetworkSimulator {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         let p = Self.prefix
+        // The post pages at x.com, as recorded by an account whose `web_base` points here: the sandbox page.
+        router.get("/x.com/i/web/status/{id}") { _, context in
+            var headers = HTTPFields()
+            headers[.location] = "/posts/" + (context.parameters.get("id") ?? "")
+            return Response(status: .found, headers: headers)
+        }
         router.post("\(p)/tweets") { request, _ in await self.answer { try await self.createPost(request) } }
         router.post("\(p)/media/upload/initialize") { request, _ in
             await self.answer { try await self.initialize(request) }

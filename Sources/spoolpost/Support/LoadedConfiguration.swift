@@ -20,13 +20,11 @@ struct LoadedConfiguration {
         var loaded: LoadedConfiguration
         if !exists {
             if options.config != nil { throw CLIError("config file \(path) does not exist") }
-            var configuration = Configuration.defaults
-            // The URL is filled in once the sandbox listens; validation only needs the platform.
-            configuration.accounts[sandboxAccount] = AccountConfig(
-                name: sandboxAccount, platform: .webhook, credentialsPath: nil, settings: [:], mark: nil)
             loaded = LoadedConfiguration(
-                configuration: configuration, baseDirectory: FileManager.default.currentDirectoryPath, isSandbox: true,
-                spoolRoot: configuration.spoolPath)
+                configuration: Configuration.defaults, baseDirectory: FileManager.default.currentDirectoryPath,
+                isSandbox: true, spoolRoot: Configuration.defaults.spoolPath)
+            if let spool = options.spool { loaded.spoolRoot = spool }
+            try loaded.addSandboxAccounts(port: 8088)
         } else {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CLIError("config file \(path) cannot be read")
@@ -47,7 +45,7 @@ struct LoadedConfiguration {
                 configuration: configuration, baseDirectory: baseDirectory, isSandbox: false,
                 spoolRoot: Self.resolve(configuration.spoolPath, against: baseDirectory))
         }
-        if let spool = options.spool { loaded.spoolRoot = spool }
+        if let spool = options.spool, !loaded.isSandbox { loaded.spoolRoot = spool }
         return loaded
     }
 
@@ -55,11 +53,62 @@ struct LoadedConfiguration {
         path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
     }
 
-    /// The sandbox account pointed at a listening sandbox.
+    /// The sandbox's accounts pointed at a listening sandbox.
     mutating func pointSandboxAccount(at port: Int) {
-        let url = "http://127.0.0.1:\(port)/webhook/\(Self.sandboxAccount)"
-        configuration.accounts[Self.sandboxAccount]?.settings["url"] = YAMLNode(
-            .scalar(url), mark: SourceMark(line: 0, column: 0), isQuoted: true)
+        try? addSandboxAccounts(port: port)
+    }
+
+    /// With no config file: one account per network, named after it (the webhook's is `sandbox`), each
+    /// pointed at the built-in sandbox's simulator of that network's API. Their token is the sandbox's,
+    /// kept like any credentials in a mode-0600 file (under the spool's store/ folder).
+    mutating func addSandboxAccounts(port: Int) throws {
+        let base = "http://127.0.0.1:\(port)"
+        let credentials = (spoolRoot as NSString).appendingPathComponent("store/sandbox-credentials.yaml")
+        if !FileManager.default.fileExists(atPath: credentials) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: (credentials as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Credentials.save(path: credentials, values: [
+                    "access_token": "sandbox-token", "refresh_token": "sandbox-refresh-token",
+                    "client_id": "sandbox-client", "client_secret": "sandbox-client-secret",
+                ])
+            } catch {
+                throw CLIError("could not write the sandbox's credentials file \(credentials): \(error)")
+            }
+        }
+        let accounts: [(String, Platform, [String: String])] = [
+            (Self.sandboxAccount, .webhook, ["url": "\(base)/webhook/\(Self.sandboxAccount)"]),
+            ("facebook", .facebook, [
+                "page_id": "sandbox-page", "api_base": "\(base)/graph.facebook.com/v21.0", "poll_interval": "200ms",
+            ]),
+            ("instagram", .instagram, [
+                "user_id": "sandbox-ig-user", "api_base": "\(base)/graph.facebook.com/v21.0",
+                "poll_interval": "200ms",
+            ]),
+            ("threads", .threads, [
+                "user_id": "sandbox-threads-user", "api_base": "\(base)/graph.threads.net/v1.0",
+                "oauth_base": "\(base)/graph.threads.net", "poll_interval": "200ms",
+            ]),
+            ("linkedin", .linkedin, [
+                "author": "urn:li:person:sandbox", "api_base": "\(base)/api.linkedin.com/rest",
+                "oauth_base": "\(base)/www.linkedin.com/oauth/v2", "web_base": "\(base)/www.linkedin.com",
+                "poll_interval": "200ms",
+            ]),
+            ("x", .x, [
+                "api_base": "\(base)/api.x.com/2", "upload_base": "\(base)/api.x.com/2",
+                "oauth_base": "\(base)/api.x.com/2/oauth2/token", "web_base": "\(base)/x.com",
+            ]),
+            ("youtube", .youtube, [
+                "api_base": "\(base)/www.googleapis.com/youtube/v3",
+                "upload_base": "\(base)/www.googleapis.com/upload/youtube/v3",
+                "oauth_base": "\(base)/oauth2.googleapis.com/token",
+            ]),
+        ]
+        for (name, platform, settings) in accounts {
+            configuration.accounts[name] = AccountConfig(
+                name: name, platform: platform, credentialsPath: platform == .webhook ? nil : credentials,
+                settings: settings.mapValues { YAMLNode(.scalar($0), mark: SourceMark(line: 0, column: 0), isQuoted: true) })
+        }
     }
 }
 
