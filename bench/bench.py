@@ -76,8 +76,10 @@ def main():
         interval = 1.0 / args.rate
         next_at = time.time()
         for i in range(args.paced):
-            while time.time() < next_at:
-                pass
+            # Sleep rather than spin: a spinning loop would take one of the two cores from the daemon.
+            delay = next_at - time.time()
+            if delay > 0:
+                time.sleep(delay)
             text = f"paced {i}"
             drops[text] = time.time()
             drop(spool, f"p{i:06d}.yaml", f"text: {text}\ntargets: [webhook]\n")

@@ -12,19 +12,19 @@ enum IntakeResult: Sendable {
 }
 
 extension SpoolEngine {
-    /// Every wake-up rescans: events are hints, the folders are the truth.
-    func scanFolders() async {
+    /// Every wake-up rescans the folders that changed: events are hints, the folders are the truth.
+    func scanFolders(_ folders: Set<SpoolState>) async {
         let spool = self.spool
-        let listing = await BlockingWork.run { () -> (pending: [String], scheduled: Set<String>, publishing: [String]) in
-            (
-                (try? spool.list(.pending)) ?? [],
-                Set((try? spool.list(.scheduled)) ?? []),
-                (try? spool.list(.publishing)) ?? []
-            )
+        // Unsorted: with thousands of files waiting, sorting every listing on every wake-up costs more than
+        // the rest of intake; only the names not yet claimed are sorted, in takePending.
+        let listing = await BlockingWork.run { () -> [SpoolState: [String]] in
+            var names: [SpoolState: [String]] = [:]
+            for folder in folders { names[folder] = (try? spool.listUnsorted(folder)) ?? [] }
+            return names
         }
-        noticeScheduledRemovals(present: listing.scheduled)
-        await adoptPublishingArrivals(listing.publishing)
-        await takePending(listing.pending)
+        if let scheduled = listing[.scheduled] { noticeScheduledRemovals(present: Set(scheduled)) }
+        if let publishing = listing[.publishing] { await adoptPublishingArrivals(publishing) }
+        if let pending = listing[.pending] { await takePending(pending) }
     }
 
     /// A manifest deleted (or moved away by `spoolpost cancel`) from scheduled/ is cancelled.
@@ -51,7 +51,7 @@ extension SpoolEngine {
     }
 
     private func takePending(_ names: [String]) async {
-        let candidates = names.filter { !claimedPending.contains($0) }
+        let candidates = names.filter { !claimedPending.contains($0) }.sorted()
         guard !candidates.isEmpty else { return }
         claimedPending.formUnion(candidates)
         let context = readerContext()
@@ -115,12 +115,10 @@ extension SpoolEngine {
     }
 
     func readerContext() -> ManifestReader.Context {
-        let snapshot = index.compactMapValues { entry -> String? in
-            Self.blocksReuse(entry) ? entry.state.rawValue : nil
-        }
+        let index = self.index
         var context = ManifestRules.context(
             configuration: configuration, mediaRoot: spool.mediaPath, adapters: adapters, now: now())
-        context.existingState = { id in snapshot[id] }
+        context.existingState = { id in index.blockingState(id) }
         return context
     }
 

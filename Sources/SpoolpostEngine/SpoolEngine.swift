@@ -28,7 +28,7 @@ public actor SpoolEngine: Service {
     }
 
     /// What the engine knows about an id, for the never-twice rule.
-    struct IndexEntry {
+    struct IndexEntry: Sendable {
         var state: SpoolState
         var status: PostStatus?
     }
@@ -51,7 +51,7 @@ public actor SpoolEngine: Service {
     let now: @Sendable () -> Date
 
     var posts: [String: Post] = [:]
-    var index: [String: IndexEntry] = [:]
+    let index = PostIndex()
     /// Stems taken in any folder but pending/: each post keeps a unique stem for life.
     var stems: Set<String> = []
     /// pending/ names being looked at, queued or moved.
@@ -63,7 +63,14 @@ public actor SpoolEngine: Service {
     var runningJobs = 0
     var intakeTasks = 0
     var stopping = false
-    var rescanRequested = true
+    /// Folders to list on the next turn of the loop: all of them at start, then the ones the watcher saw change.
+    var foldersToScan = Set(SpoolEngine.watchedFolders)
+    var rescanRequested: Bool { !foldersToScan.isEmpty }
+    /// What the engine watches, and for what: arrivals in pending/ (new manifests), departures from
+    /// scheduled/ (deleting one cancels it), arrivals in publishing/ (`spoolpost retry`). The daemon's own
+    /// moves out of pending/ wake nothing, so a full pending/ is not listed again for each post it publishes.
+    static let watchedFolders: [SpoolState] = [.pending, .scheduled, .publishing]
+    static let watchInterests: [SpoolWatcher.Interest] = [.arrivals, .departures, .arrivals]
     var timer: (due: Date, task: Task<Void, Never>)?
     let pokes: AsyncStream<Void>
     let pokeContinuation: AsyncStream<Void>.Continuation
@@ -96,13 +103,16 @@ public actor SpoolEngine: Service {
         let watcher = settings.once
             ? nil
             : SpoolWatcher(
-                directories: [SpoolState.pending, .scheduled, .publishing].map { spool.path($0, "") },
+                folders: zip(Self.watchedFolders, Self.watchInterests).map { (spool.path($0, ""), $1) },
                 pollInterval: settings.pollInterval, logger: logger)
         // The watch exists before the first scan, so nothing dropped meanwhile is missed.
         try await recover()
         let forwarder = watcher.map { watcher in
             Task { [weak self] in
-                for await _ in watcher.wakeups { await self?.requestRescan() }
+                for await _ in watcher.wakeups {
+                    let folders = watcher.takeChangedFolders().map { Self.watchedFolders[$0] }
+                    await self?.requestRescan(Set(folders))
+                }
             }
         }
         defer {
@@ -126,8 +136,9 @@ public actor SpoolEngine: Service {
         poke()
     }
 
-    func requestRescan() {
-        rescanRequested = true
+    func requestRescan(_ folders: Set<SpoolState> = Set(SpoolEngine.watchedFolders)) {
+        guard !folders.isEmpty else { return }
+        foldersToScan.formUnion(folders)
         poke()
     }
 
@@ -142,8 +153,9 @@ public actor SpoolEngine: Service {
                 continue
             }
             if rescanRequested {
-                rescanRequested = false
-                await scanFolders()
+                let folders = foldersToScan
+                foldersToScan = []
+                await scanFolders(folders)
                 if let fatalError { throw fatalError }
             }
             promoteDuePosts()

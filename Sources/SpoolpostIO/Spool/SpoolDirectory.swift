@@ -110,7 +110,12 @@ public final class SpoolDirectory: @unchecked Sendable {
     /// The entry names in a state folder, sorted, without ignored names (see `SpoolNames.isIgnored`).
     /// Names that are not valid UTF-8 are left out: no manifest can be addressed by them.
     public func list(_ state: SpoolState) throws(SpoolError) -> [String] {
-        try listAll(state).filter { !SpoolNames.isIgnored($0) }.sorted()
+        try listUnsorted(state).sorted()
+    }
+
+    /// The same names in directory order, for callers that sort only what they need.
+    public func listUnsorted(_ state: SpoolState) throws(SpoolError) -> [String] {
+        try listAll(state).filter { !SpoolNames.isIgnored($0) }
     }
 
     /// Every entry name in a state folder except `.` and `..`, unsorted.

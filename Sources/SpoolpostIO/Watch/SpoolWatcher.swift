@@ -5,18 +5,33 @@ import Synchronization
 
 /// Wakes the daemon when something may have changed in the spool folders.
 ///
-/// Uses inotify (close-after-write, renames in and out, deletions, and the folders themselves moving or going
-/// away); the daemon rescans on every wakeup, so events carry no names. Wakeups coalesce: at most one waits to be
-/// consumed. When inotify is unavailable it polls instead, logging that once. Watches are registered in `init`, so a
-/// scan started after `init` returns misses nothing.
+/// Uses inotify (per folder: arrivals, that is close-after-write and renames in, and/or departures, that is
+/// deletions and renames out; and the folders themselves moving or going away). Events carry no names: the daemon
+/// rescans the folders that changed (``takeChangedFolders()``), every folder after a queue overflow or a poll.
+/// Wakeups coalesce: at most one waits to be consumed. When inotify is unavailable it polls instead, logging that
+/// once. Watches are registered in `init`, so a scan started after `init` returns misses nothing.
 ///
 /// A dedicated thread waits on the inotify descriptor; call `shutdown()` to stop it and finish `wakeups`.
 public final class SpoolWatcher: Sendable {
     /// Poll interval used when inotify is unavailable and no interval was given.
     public static let fallbackPollInterval = 1.0
 
-    private static let eventMask: UInt32 = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_DELETE)
-        | UInt32(IN_MOVED_FROM) | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_ONLYDIR)
+    /// What to watch a folder for.
+    public struct Interest: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// A file finished being written in place, or renamed in.
+        public static let arrivals = Interest(rawValue: 1)
+        /// A file deleted, or renamed out.
+        public static let departures = Interest(rawValue: 2)
+    }
+
+    private static func eventMask(_ interest: Interest) -> UInt32 {
+        var mask = UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_ONLYDIR)
+        if interest.contains(.arrivals) { mask |= UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) }
+        if interest.contains(.departures) { mask |= UInt32(IN_DELETE) | UInt32(IN_MOVED_FROM) }
+        return mask
+    }
 
     /// One element per wakeup; buffers only the newest, so a slow consumer sees one wakeup for many events.
     public let wakeups: AsyncStream<Void>
@@ -29,12 +44,25 @@ public final class SpoolWatcher: Sendable {
     private let pollInterval: Double?
     private let isShutDown = Atomic<Bool>(false)
     private let logger: Logger
+    /// Watch descriptor -> folder index.
+    private let folderOfWatch: [Int32: Int]
+    private let folderCount: Int
+    /// Indices of the folders changed since the last ``takeChangedFolders()``; every one at first.
+    private let changed: Mutex<Set<Int>>
 
     /// Watches `directories`. With `pollInterval`, also wakes every that many seconds (a safety net for events
     /// inotify cannot see, such as changes made over NFS).
-    public init(directories: [String], pollInterval: Double?, logger: Logger) {
+    public convenience init(directories: [String], pollInterval: Double?, logger: Logger) {
+        self.init(folders: directories.map { ($0, [.arrivals, .departures]) }, pollInterval: pollInterval, logger: logger)
+    }
+
+    /// Watches each folder for what it names. Folder indices in ``takeChangedFolders()`` follow this order.
+    public init(folders: [(path: String, interest: Interest)], pollInterval: Double?, logger: Logger) {
         (wakeups, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.logger = logger
+        folderCount = folders.count
+        changed = Mutex(Set(folders.indices))
+        var folderOfWatch: [Int32: Int] = [:]
 
         let pollingNote = "polling the spool every \(pollInterval ?? Self.fallbackPollInterval) s instead"
         var inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
@@ -42,14 +70,19 @@ public final class SpoolWatcher: Sendable {
             let reason = describeErrno(errno)
             logger.warning("inotify is unavailable (\(reason)); \(pollingNote)")
         } else {
-            for directory in directories where inotify_add_watch(inotifyFD, directory, Self.eventMask) < 0 {
-                let reason = describeErrno(errno)
-                logger.warning("cannot watch \(directory) with inotify (\(reason)); \(pollingNote)")
-                close(inotifyFD)
-                inotifyFD = -1
-                break
+            for (index, folder) in folders.enumerated() {
+                let watch = inotify_add_watch(inotifyFD, folder.path, Self.eventMask(folder.interest))
+                guard watch >= 0 else {
+                    let reason = describeErrno(errno)
+                    logger.warning("cannot watch \(folder.path) with inotify (\(reason)); \(pollingNote)")
+                    close(inotifyFD)
+                    inotifyFD = -1
+                    break
+                }
+                folderOfWatch[watch] = index
             }
         }
+        self.folderOfWatch = folderOfWatch
         self.inotifyFD = inotifyFD
         self.usesInotify = inotifyFD >= 0
         self.pollInterval = usesInotify ? pollInterval : (pollInterval ?? Self.fallbackPollInterval)
@@ -67,6 +100,19 @@ public final class SpoolWatcher: Sendable {
     deinit {
         if inotifyFD >= 0 { close(inotifyFD) }
         if shutdownFD >= 0 { close(shutdownFD) }
+    }
+
+    /// The indices of the folders that changed since the last call (all of them the first time, after an
+    /// overflow, and on every poll), and resets them.
+    public func takeChangedFolders() -> Set<Int> {
+        changed.withLock { folders in
+            defer { folders.removeAll() }
+            return folders
+        }
+    }
+
+    private func markAllChanged() {
+        changed.withLock { $0 = Set(0..<folderCount) }
     }
 
     /// Stops the watcher thread and finishes `wakeups`.
@@ -100,6 +146,7 @@ public final class SpoolWatcher: Sendable {
                 continue
             }
             if let due = nextPoll, let pollInterval, Self.now() >= due {
+                markAllChanged()
                 continuation.yield()
                 nextPoll = Self.now() + pollInterval
             }
@@ -129,7 +176,11 @@ public final class SpoolWatcher: Sendable {
                 while offset + headerSize <= count {
                     let event = bytes.load(fromByteOffset: offset, as: inotify_event.self)
                     sawEvent = true
+                    if let folder = folderOfWatch[event.wd] {
+                        changed.withLock { _ = $0.insert(folder) }
+                    }
                     if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                        markAllChanged()
                         logger.notice("inotify queue overflowed; rescanning the spool")
                     } else if event.mask & (UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF)) != 0 {
                         logger.error("a watched spool folder was moved or deleted; changes in it are no longer seen")
