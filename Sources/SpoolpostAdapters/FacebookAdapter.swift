@@ -56,34 +56,16 @@ public struct FacebookAdapter: PublishingAdapter {
 
     /// Builds the adapter from its account settings and credentials file.
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
-        let name = account.name
-        guard let pageID = account.string("page_id"), !pageID.isEmpty else {
-            throw SpoolpostError(.invalidConfig, "account '\(name)': facebook needs `page_id:` (the Page's id)")
-        }
-        guard let token = credentials?["access_token"], !token.isEmpty else {
-            throw SpoolpostError(
-                .invalidConfig,
-                "account '\(name)': facebook needs `credentials:` naming a file with `access_token:` "
-                    + "(a Page access token)"
-            )
-        }
-        let base = account.string("api_base") ?? Self.defaultAPIBase
-        guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            url.host != nil
-        else {
-            throw SpoolpostError(.invalidConfig, "account '\(name)': api_base '\(base)' is not an http or https URL")
-        }
-        func seconds(_ key: String, default value: Double) throws(SpoolpostError) -> Double {
-            guard let text = account.string(key) else { return value }
-            guard let seconds = DurationParser.seconds(text), seconds >= 0 else {
-                throw SpoolpostError(.invalidConfig, "account '\(name)': \(key) '\(text)' is not a duration")
-            }
-            return seconds
-        }
+        let settings = AccountSettings(account)
+        let pageID = try settings.required("page_id", missing: "facebook needs `page_id:` (the Page's id)")
+        let token = try settings.requiredCredential(
+            "access_token", in: credentials,
+            missing: "facebook needs `credentials:` naming a file with `access_token:` (a Page access token)")
         self.init(
-            account: name, pageID: pageID, accessToken: token, apiBase: base,
-            pollInterval: try seconds("poll_interval", default: 5),
-            pollTimeout: try seconds("poll_timeout", default: 300),
+            account: settings.name, pageID: pageID, accessToken: token,
+            apiBase: try settings.url("api_base", default: Self.defaultAPIBase),
+            pollInterval: try settings.seconds("poll_interval", default: 5),
+            pollTimeout: try settings.seconds("poll_timeout", default: 300),
             http: http)
     }
 
@@ -175,7 +157,7 @@ public struct FacebookAdapter: PublishingAdapter {
             let url = try fetchURL(of: media, index: index)
             let answer = try await post(
                 "/\(pageID)/photos", [("url", url), ("published", "false")], repeatable: true)
-            guard let id = GraphForm.id(answer["id"]) else {
+            guard let id = GraphAnswer.id(answer["id"]) else {
                 throw SpoolpostError(
                     .serverError, "\(service) accepted photo \(index + 1) without an id", retryable: true)
             }
@@ -212,7 +194,7 @@ public struct FacebookAdapter: PublishingAdapter {
             }
             throw error
         }
-        guard let postID = GraphForm.id(answer["id"]) else {
+        guard let postID = GraphAnswer.id(answer["id"]) else {
             throw SpoolpostError(
                 .unknownOutcome, "\(service) answered the feed post without an id; check the Page before retrying")
         }
@@ -232,7 +214,7 @@ public struct FacebookAdapter: PublishingAdapter {
         if let title = request.target.option("title") { fields.append(("title", title)) }
         try await progress.beginPublicStep()
         let answer = try await post("/\(pageID)/videos", fields, repeatable: false)
-        guard let videoID = GraphForm.id(answer["id"]) else {
+        guard let videoID = GraphAnswer.id(answer["id"]) else {
             throw SpoolpostError(
                 .unknownOutcome, "\(service) answered the video upload without an id; check the Page before retrying")
         }
@@ -254,7 +236,7 @@ public struct FacebookAdapter: PublishingAdapter {
         var uploadURL = request.steps["upload_url"]
         if videoID == nil || uploadURL == nil {
             let started = try await post("/\(pageID)/\(edge)", [("upload_phase", "start")], repeatable: true)
-            guard let id = GraphForm.id(started["video_id"]), let url = started["upload_url"] as? String else {
+            guard let id = GraphAnswer.id(started["video_id"]), let url = started["upload_url"] as? String else {
                 throw SpoolpostError(
                     .serverError, "\(service) started an upload session without video_id and upload_url",
                     retryable: true)
@@ -289,7 +271,7 @@ public struct FacebookAdapter: PublishingAdapter {
                 .unknownOutcome,
                 "\(service) did not confirm publishing video \(videoID); check the Page before retrying")
         }
-        let postID = GraphForm.id(answer["post_id"]) ?? videoID
+        let postID = GraphAnswer.id(answer["post_id"]) ?? videoID
         try? await progress.record("post_id", postID)
         return .published(platformPostID: postID, url: await permalink(of: videoID))
     }
@@ -332,7 +314,7 @@ public struct FacebookAdapter: PublishingAdapter {
         if photoID == nil {
             let url = try fetchURL(of: request.media[0], index: 0)
             let answer = try await post("/\(pageID)/photos", [("url", url), ("published", "false")], repeatable: true)
-            guard let id = GraphForm.id(answer["id"]) else {
+            guard let id = GraphAnswer.id(answer["id"]) else {
                 throw SpoolpostError(.serverError, "\(service) accepted the story photo without an id", retryable: true)
             }
             try await progress.record("photo.0", id)
@@ -341,7 +323,7 @@ public struct FacebookAdapter: PublishingAdapter {
         guard let photoID else { throw SpoolpostError(.internalError, "story photo lost") }
         try await progress.beginPublicStep()
         let answer = try await post("/\(pageID)/photo_stories", [("photo_id", photoID)], repeatable: false)
-        guard answer["success"] as? Bool == true, let postID = GraphForm.id(answer["post_id"]) else {
+        guard answer["success"] as? Bool == true, let postID = GraphAnswer.id(answer["post_id"]) else {
             throw SpoolpostError(
                 .unknownOutcome, "\(service) did not confirm the photo story; check the Page before retrying")
         }
@@ -376,7 +358,7 @@ public struct FacebookAdapter: PublishingAdapter {
             else { return false }
             return date.timeIntervalSince1970 >= since - 300
         }
-        guard let newest = matches.first, let id = GraphForm.id(newest["id"]) else { return nil }
+        guard let newest = matches.first, let id = GraphAnswer.id(newest["id"]) else { return nil }
         return (id, newest["permalink_url"] as? String)
     }
 
@@ -397,13 +379,13 @@ public struct FacebookAdapter: PublishingAdapter {
         let request = HTTPRequest(
             method: "POST", url: apiBase + path,
             headers: headers + [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")],
-            body: .bytes(Array(GraphForm.encode(fields).utf8)), timeout: timeout)
+            body: .bytes(Array(WebFormEncoding.encode(fields).utf8)), timeout: timeout)
         return try await execute(request, repeatable: repeatable)
     }
 
     private func get(_ path: String, _ query: [(String, String)]) async throws(SpoolpostError) -> [String: Any] {
         let request = HTTPRequest(
-            method: "GET", url: apiBase + path + "?" + GraphForm.encode(query), headers: headers, timeout: timeout)
+            method: "GET", url: apiBase + path + "?" + WebFormEncoding.encode(query), headers: headers, timeout: timeout)
         return try await execute(request, repeatable: true)
     }
 
@@ -420,7 +402,7 @@ public struct FacebookAdapter: PublishingAdapter {
         guard (200..<300).contains(response.status) else {
             throw GraphAPIError.classify(response, service: service)
         }
-        guard let object = GraphForm.object(response) else {
+        guard let object = GraphAnswer.object(response) else {
             if !repeatable {
                 throw SpoolpostError(
                     .unknownOutcome,

@@ -138,18 +138,8 @@ enum GraphRateLimitHeaders {
     }
 }
 
-/// Form encoding for Graph API POST bodies and query strings.
-enum GraphForm {
-    static func encode(_ fields: [(String, String)]) -> String {
-        fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
-    }
-
-    static func escape(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: "\u{0}"..."\u{7f}"))
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-
+/// Reading Graph API answers.
+enum GraphAnswer {
     /// The JSON object of a 2xx body.
     static func object(_ response: HTTPResponse) -> [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]

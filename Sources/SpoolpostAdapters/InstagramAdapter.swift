@@ -58,32 +58,17 @@ public struct InstagramAdapter: PublishingAdapter {
 
     /// Builds the adapter from its account settings and credentials file.
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
-        let name = account.name
-        guard let userID = account.string("user_id"), !userID.isEmpty else {
-            throw SpoolpostError(
-                .invalidConfig, "account '\(name)': instagram needs `user_id:` (the professional account's id)")
-        }
-        guard let token = credentials?["access_token"], !token.isEmpty else {
-            throw SpoolpostError(
-                .invalidConfig, "account '\(name)': instagram needs `credentials:` naming a file with `access_token:`")
-        }
-        let base = account.string("api_base") ?? Self.defaultAPIBase
-        guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            url.host != nil
-        else {
-            throw SpoolpostError(.invalidConfig, "account '\(name)': api_base '\(base)' is not an http or https URL")
-        }
-        func seconds(_ key: String, default value: Double) throws(SpoolpostError) -> Double {
-            guard let text = account.string(key) else { return value }
-            guard let seconds = DurationParser.seconds(text), seconds >= 0 else {
-                throw SpoolpostError(.invalidConfig, "account '\(name)': \(key) '\(text)' is not a duration")
-            }
-            return seconds
-        }
+        let settings = AccountSettings(account)
+        let userID = try settings.required(
+            "user_id", missing: "instagram needs `user_id:` (the professional account's id)")
+        let token = try settings.requiredCredential(
+            "access_token", in: credentials,
+            missing: "instagram needs `credentials:` naming a file with `access_token:`")
         self.init(
-            account: name, userID: userID, accessToken: token, apiBase: base,
-            pollInterval: try seconds("poll_interval", default: 5),
-            pollTimeout: try seconds("poll_timeout", default: 300),
+            account: settings.name, userID: userID, accessToken: token,
+            apiBase: try settings.url("api_base", default: Self.defaultAPIBase),
+            pollInterval: try settings.seconds("poll_interval", default: 5),
+            pollTimeout: try settings.seconds("poll_timeout", default: 300),
             http: http)
     }
 
@@ -233,7 +218,7 @@ public struct InstagramAdapter: PublishingAdapter {
             }
             throw error
         }
-        guard let mediaID = GraphForm.id(answer["id"]) else {
+        guard let mediaID = GraphAnswer.id(answer["id"]) else {
             throw SpoolpostError(
                 .unknownOutcome, "\(service) answered media_publish without an id; check the account before retrying")
         }
@@ -310,7 +295,7 @@ public struct InstagramAdapter: PublishingAdapter {
 
     private func createOne(_ fields: [(String, String)], what: String) async throws(SpoolpostError) -> String {
         let answer = try await post("/\(userID)/media", fields, repeatable: true)
-        guard let id = GraphForm.id(answer["id"]) else {
+        guard let id = GraphAnswer.id(answer["id"]) else {
             throw SpoolpostError(.serverError, "\(service) created \(what) without an id", retryable: true)
         }
         return id
@@ -379,7 +364,7 @@ public struct InstagramAdapter: PublishingAdapter {
             "/\(userID)/media", [("fields", "id,caption,permalink,timestamp"), ("limit", "25")])
         let items = (answer?["data"] as? [[String: Any]]) ?? []
         let matches = items.filter { ($0["caption"] as? String ?? "") == (caption ?? "") }
-        guard matches.count == 1, let id = GraphForm.id(matches[0]["id"]) else {
+        guard matches.count == 1, let id = GraphAnswer.id(matches[0]["id"]) else {
             return .published(platformPostID: nil, url: nil)
         }
         try? await progress.record("media_id", id)
@@ -400,13 +385,13 @@ public struct InstagramAdapter: PublishingAdapter {
         let request = HTTPRequest(
             method: "POST", url: apiBase + path,
             headers: headers + [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")],
-            body: .bytes(Array(GraphForm.encode(fields).utf8)), timeout: 60)
+            body: .bytes(Array(WebFormEncoding.encode(fields).utf8)), timeout: 60)
         return try await execute(request, repeatable: repeatable)
     }
 
     private func get(_ path: String, _ query: [(String, String)]) async throws(SpoolpostError) -> [String: Any] {
         let request = HTTPRequest(
-            method: "GET", url: apiBase + path + "?" + GraphForm.encode(query), headers: headers, timeout: 60)
+            method: "GET", url: apiBase + path + "?" + WebFormEncoding.encode(query), headers: headers, timeout: 60)
         return try await execute(request, repeatable: true)
     }
 
@@ -429,7 +414,7 @@ public struct InstagramAdapter: PublishingAdapter {
             }
             throw error
         }
-        guard let object = GraphForm.object(response) else {
+        guard let object = GraphAnswer.object(response) else {
             if !repeatable {
                 throw SpoolpostError(
                     .unknownOutcome,

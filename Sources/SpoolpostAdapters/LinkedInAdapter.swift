@@ -59,56 +59,31 @@ public struct LinkedInAdapter: PublishingAdapter {
 
     /// Builds the adapter from its account settings and credentials file.
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
-        let name = account.name
+        let settings = AccountSettings(account)
         guard let author = account.string("author"),
             author.hasPrefix("urn:li:person:") || author.hasPrefix("urn:li:organization:"),
             !author.hasSuffix(":")
         else {
-            throw SpoolpostError(
-                .invalidConfig,
-                "account '\(name)': linkedin needs `author:` with a person or organization URN "
+            throw settings.invalid(
+                "linkedin needs `author:` with a person or organization URN "
                     + "(urn:li:person:… or urn:li:organization:…)")
         }
         guard let credentials, let accessToken = credentials["access_token"], !accessToken.isEmpty else {
-            throw SpoolpostError(
-                .invalidConfig, "account '\(name)': linkedin needs a `credentials:` file with `access_token`")
+            throw settings.invalid("linkedin needs a `credentials:` file with `access_token`")
         }
-        var expiresAt: Date?
-        if let text = credentials["expires_at"] {
-            guard let date = Double(text).map({ Date(timeIntervalSince1970: $0) }) ?? RFC3339.parse(text) else {
-                throw SpoolpostError(
-                    .invalidConfig,
-                    "account '\(name)': credentials `expires_at` '\(text)' is neither Unix seconds nor RFC 3339")
-            }
-            expiresAt = date
-        }
+        let expiresAt = try settings.credentialExpiry(credentials)
         let version = account.string("version") ?? Self.defaultVersion
         guard version.count == 6, version.allSatisfy(\.isASCII), Int(version) != nil else {
-            throw SpoolpostError(
-                .invalidConfig, "account '\(name)': version '\(version)' must be a LinkedIn-Version like 202605 (YYYYMM)")
+            throw settings.invalid("version '\(version)' must be a LinkedIn-Version like 202605 (YYYYMM)")
         }
-        var pollInterval = 5.0
-        if let text = account.string("poll_interval") {
-            guard let seconds = DurationParser.seconds(text) else {
-                throw SpoolpostError(.invalidConfig, "account '\(name)': poll_interval '\(text)' is not a duration")
-            }
-            pollInterval = seconds
-        }
-        var maxPolls = 120
-        if let text = account.string("max_polls") {
-            guard let count = Int(text), count > 0 else {
-                throw SpoolpostError(.invalidConfig, "account '\(name)': max_polls '\(text)' is not a positive number")
-            }
-            maxPolls = count
-        }
-        self.account = name
+        self.account = settings.name
         self.author = author
-        self.apiBase = try ThreadsAdapter.baseURL(account, "api_base", default: "https://api.linkedin.com/rest")
-        self.oauthBase = try ThreadsAdapter.baseURL(account, "oauth_base", default: "https://www.linkedin.com/oauth/v2")
-        self.webBase = try ThreadsAdapter.baseURL(account, "web_base", default: "https://www.linkedin.com")
+        self.apiBase = try settings.baseURL("api_base", default: "https://api.linkedin.com/rest")
+        self.oauthBase = try settings.baseURL("oauth_base", default: "https://www.linkedin.com/oauth/v2")
+        self.webBase = try settings.baseURL("web_base", default: "https://www.linkedin.com")
         self.version = version
-        self.pollInterval = pollInterval
-        self.maxPolls = maxPolls
+        self.pollInterval = try settings.seconds("poll_interval", default: 5)
+        self.maxPolls = try settings.positiveCount("max_polls", default: 120)
         self.http = http
         self.token = LinkedInTokenState(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt)
     }

@@ -46,62 +46,20 @@ public struct ThreadsAdapter: PublishingAdapter {
 
     /// Builds the adapter from its account settings and credentials file.
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
-        let name = account.name
-        guard let userID = account.string("user_id"), !userID.isEmpty else {
-            throw SpoolpostError(.invalidConfig, "account '\(name)': threads needs `user_id:` (the Threads user id)")
-        }
+        let settings = AccountSettings(account)
+        let userID = try settings.required("user_id", missing: "threads needs `user_id:` (the Threads user id)")
         guard let credentials, let accessToken = credentials["access_token"], !accessToken.isEmpty else {
-            throw SpoolpostError(
-                .invalidConfig, "account '\(name)': threads needs a `credentials:` file with `access_token`")
+            throw settings.invalid("threads needs a `credentials:` file with `access_token`")
         }
-        var expiresAt: Date?
-        if let text = credentials["expires_at"] {
-            guard let date = Self.parseExpiry(text) else {
-                throw SpoolpostError(
-                    .invalidConfig,
-                    "account '\(name)': credentials `expires_at` '\(text)' is neither Unix seconds nor RFC 3339")
-            }
-            expiresAt = date
-        }
-        let apiBase = try Self.baseURL(account, "api_base", default: "https://graph.threads.net/v1.0")
-        let oauthBase = try Self.baseURL(account, "oauth_base", default: "https://graph.threads.net")
-        var pollInterval = 5.0
-        if let text = account.string("poll_interval") {
-            guard let seconds = DurationParser.seconds(text) else {
-                throw SpoolpostError(.invalidConfig, "account '\(name)': poll_interval '\(text)' is not a duration")
-            }
-            pollInterval = seconds
-        }
-        var maxPolls = 60
-        if let text = account.string("max_polls") {
-            guard let count = Int(text), count > 0 else {
-                throw SpoolpostError(.invalidConfig, "account '\(name)': max_polls '\(text)' is not a positive number")
-            }
-            maxPolls = count
-        }
-        self.account = name
+        let expiresAt = try settings.credentialExpiry(credentials)
+        self.account = settings.name
         self.userID = userID
-        self.apiBase = apiBase
-        self.oauthBase = oauthBase
-        self.pollInterval = pollInterval
-        self.maxPolls = maxPolls
+        self.apiBase = try settings.baseURL("api_base", default: "https://graph.threads.net/v1.0")
+        self.oauthBase = try settings.baseURL("oauth_base", default: "https://graph.threads.net")
+        self.pollInterval = try settings.seconds("poll_interval", default: 5)
+        self.maxPolls = try settings.positiveCount("max_polls", default: 60)
         self.http = http
         self.token = ThreadsTokenState(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt)
-    }
-
-    static func baseURL(_ account: AccountConfig, _ key: String, default value: String) throws(SpoolpostError) -> String {
-        guard let text = account.string(key) else { return value }
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            url.host != nil
-        else {
-            throw SpoolpostError(.invalidConfig, "account '\(account.name)': `\(key):` must be an http or https URL")
-        }
-        return text.hasSuffix("/") ? String(text.dropLast()) : text
-    }
-
-    static func parseExpiry(_ text: String) -> Date? {
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        return RFC3339.parse(text)
     }
 
     private var service: String { "threads account '\(account)'" }

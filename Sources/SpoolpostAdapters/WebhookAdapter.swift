@@ -28,19 +28,11 @@ public struct WebhookAdapter: PublishingAdapter {
 
     /// Builds the adapter from its account settings, reading the secret from the credentials file.
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
-        guard let url = account.string("url"), let parsed = URL(string: url), let scheme = parsed.scheme,
-            ["http", "https"].contains(scheme.lowercased()), parsed.host != nil
-        else {
-            throw SpoolpostError(
-                .invalidConfig, "account '\(account.name)': webhook needs `url:` with an http or https URL")
+        let settings = AccountSettings(account)
+        guard let url = account.string("url"), AccountSettings.isWebURL(url) else {
+            throw settings.invalid("webhook needs `url:` with an http or https URL")
         }
-        var timeout = 30.0
-        if let text = account.string("timeout") {
-            guard let seconds = DurationParser.seconds(text), seconds > 0 else {
-                throw SpoolpostError(.invalidConfig, "account '\(account.name)': timeout '\(text)' is not a duration")
-            }
-            timeout = seconds
-        }
+        let timeout = try settings.seconds("timeout", default: 30, allowsZero: false)
         let secret = credentials?["secret"].map { Array($0.utf8) }
         self.init(account: account.name, url: url, secret: secret, timeout: timeout, http: http)
     }

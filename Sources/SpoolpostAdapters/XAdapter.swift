@@ -56,36 +56,29 @@ public struct XAdapter: PublishingAdapter {
     static let maxProcessingPolls = 120
 
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
-        func invalid(_ message: String) -> SpoolpostError {
-            SpoolpostError(.invalidConfig, "account '\(account.name)': \(message)")
-        }
+        let settings = AccountSettings(account)
         self.account = account.name
         self.http = http
-        apiBase = Self.trimmed(account.string("api_base") ?? "https://api.x.com/2")
-        uploadBase = Self.trimmed(account.string("upload_base") ?? "https://api.x.com/2")
+        apiBase = try settings.baseURL("api_base", default: "https://api.x.com/2")
+        uploadBase = try settings.baseURL("upload_base", default: "https://api.x.com/2")
         webBase = Self.trimmed(account.string("web_base") ?? "https://x.com")
-        let oauthBase = account.string("oauth_base") ?? "https://api.x.com/2/oauth2/token"
-        for (key, value) in [("api_base", apiBase), ("upload_base", uploadBase), ("oauth_base", oauthBase)] {
-            guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-                url.host != nil
-            else { throw invalid("`\(key)` must be an http or https URL") }
-        }
+        let oauthBase = try settings.url("oauth_base", default: "https://api.x.com/2/oauth2/token")
         if let text = account.string("max_weighted_length") {
-            guard let value = Int(text), value >= 1 else { throw invalid("`max_weighted_length` must be a positive integer") }
+            guard let value = Int(text), value >= 1 else { throw settings.invalid("`max_weighted_length` must be a positive integer") }
             maxWeightedLength = value
         } else {
             maxWeightedLength = 280
         }
         if let text = account.string("upload_chunk_bytes") {
             guard let value = Int(text), value >= 1, value <= 5 * 1024 * 1024 else {
-                throw invalid("`upload_chunk_bytes` must be between 1 and 5242880 (X's segment limit)")
+                throw settings.invalid("`upload_chunk_bytes` must be between 1 and 5242880 (X's segment limit)")
             }
             chunkBytes = value
         } else {
             chunkBytes = 4 * 1024 * 1024
         }
         guard let credentials else {
-            throw invalid("x needs `credentials:` (an OAuth 2.0 access_token, or OAuth 1.0a consumer and token keys)")
+            throw settings.invalid("x needs `credentials:` (an OAuth 2.0 access_token, or OAuth 1.0a consumer and token keys)")
         }
         if let key = credentials["consumer_key"], let secret = credentials["consumer_secret"],
             let token = credentials["token"], let tokenSecret = credentials["token_secret"]
@@ -98,7 +91,7 @@ public struct XAdapter: PublishingAdapter {
                     credentials: credentials, tokenURL: oauthBase, authentication: .basicWhenSecret, http: http,
                     service: "X account '\(account.name)'"))
         } else {
-            throw invalid(
+            throw settings.invalid(
                 "credentials file \(credentials.path) needs access_token (OAuth 2.0) or consumer_key, consumer_secret, "
                     + "token and token_secret (OAuth 1.0a)")
         }

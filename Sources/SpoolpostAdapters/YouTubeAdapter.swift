@@ -48,37 +48,26 @@ public struct YouTubeAdapter: PublishingAdapter {
     static let privacyValues: Set<String> = ["public", "unlisted", "private"]
 
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
-        func invalid(_ message: String) -> SpoolpostError {
-            SpoolpostError(.invalidConfig, "account '\(account.name)': \(message)")
-        }
+        let settings = AccountSettings(account)
         self.account = account.name
         self.http = http
-        apiBase = Self.trimmed(account.string("api_base") ?? "https://www.googleapis.com/youtube/v3")
-        uploadBase = Self.trimmed(account.string("upload_base") ?? "https://www.googleapis.com/upload/youtube/v3")
-        let oauthBase = account.string("oauth_base") ?? "https://oauth2.googleapis.com/token"
-        for (key, value) in [("api_base", apiBase), ("upload_base", uploadBase), ("oauth_base", oauthBase)] {
-            guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-                url.host != nil
-            else { throw invalid("`\(key)` must be an http or https URL") }
-        }
+        apiBase = try settings.baseURL("api_base", default: "https://www.googleapis.com/youtube/v3")
+        uploadBase = try settings.baseURL("upload_base", default: "https://www.googleapis.com/upload/youtube/v3")
+        let oauthBase = try settings.url("oauth_base", default: "https://oauth2.googleapis.com/token")
         if let text = account.string("chunk_bytes") {
             guard let value = Int64(text), value > 0, value % Self.chunkGranularity == 0 else {
-                throw invalid("`chunk_bytes` must be a positive multiple of 262144 (256 KiB), as YouTube requires")
+                throw settings.invalid("`chunk_bytes` must be a positive multiple of 262144 (256 KiB), as YouTube requires")
             }
             chunkBytes = value
         } else {
             chunkBytes = 32 * Self.chunkGranularity
         }
         guard let credentials, credentials["access_token"] != nil else {
-            throw invalid("youtube needs `credentials:` with access_token (and refresh_token, client_id, client_secret)")
+            throw settings.invalid("youtube needs `credentials:` with access_token (and refresh_token, client_id, client_secret)")
         }
         tokens = OAuth2TokenSession(
             credentials: credentials, tokenURL: oauthBase, authentication: .formBody, http: http,
             service: "YouTube account '\(account.name)'")
-    }
-
-    private static func trimmed(_ base: String) -> String {
-        base.hasSuffix("/") ? String(base.dropLast()) : base
     }
 
     var service: String { "YouTube account '\(account)'" }

@@ -47,7 +47,7 @@ import Testing
                 progress: recorder.progress)
             #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
             #expect(recorder.publicSteps == 1)
-            #expect(recorder.log == ["feed_sent_at", "post_id"])
+            #expect(recorder.recordedKeys == ["feed_sent_at", "post_id"])
             #expect(recorder.steps["post_id"] == "fb_000001")
             let stored = try #require(server.store.post(id: "fb_000001"))
             #expect(stored.network == "facebook")
@@ -69,7 +69,7 @@ import Testing
                     Self.request(media: [(media.url("/a.jpg"), "image/jpeg"), (media.url("/b.jpg"), "image/jpeg")]),
                     progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
-                #expect(recorder.log == ["photo.0", "photo.1", "feed_sent_at", "post_id"])
+                #expect(recorder.recordedKeys == ["photo.0", "photo.1", "feed_sent_at", "post_id"])
                 #expect(recorder.steps["photo.0"] != recorder.steps["photo.1"])
                 #expect(recorder.publicSteps == 1)
                 // Meta fetches each photo from its URL once.
@@ -118,7 +118,7 @@ import Testing
                     Self.request(type: "reel", text: "New reel", media: [(media.url("/clip.mp4"), "video/mp4")]),
                     progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "fbvideo_1", url: base + "/posts/fb_000001"))
-                #expect(recorder.log == ["video_id", "upload_url", "uploaded", "post_id"])
+                #expect(recorder.recordedKeys == ["video_id", "upload_url", "uploaded", "post_id"])
                 #expect(recorder.steps["upload_url"] == base + "/rupload.facebook.com/video-upload/v21.0/fbvideo_1")
                 #expect(recorder.publicSteps == 1)
                 #expect(media.hitCount("/clip.mp4") == 1)
@@ -140,13 +140,13 @@ import Testing
                 let photoStory = await adapter.publish(
                     Self.request(type: "story", media: [(media.url("/a.jpg"), "image/jpeg")]), progress: photo.progress)
                 #expect(photoStory == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
-                #expect(photo.log == ["photo.0", "post_id"])
+                #expect(photo.recordedKeys == ["photo.0", "post_id"])
                 let video = RecordingProgress()
                 let videoStory = await adapter.publish(
                     Self.request(type: "story", media: [(media.url("/clip.mp4"), "video/mp4")]),
                     progress: video.progress)
                 #expect(videoStory == .published(platformPostID: "fb_000002", url: base + "/posts/fb_000002"))
-                #expect(video.log == ["video_id", "upload_url", "uploaded", "post_id"])
+                #expect(video.recordedKeys == ["video_id", "upload_url", "uploaded", "post_id"])
                 #expect(
                     server.store.all.map(\.path) == [
                         Self.graph + "/\(Self.page)/photo_stories", Self.graph + "/\(Self.page)/video_stories",
@@ -191,13 +191,13 @@ import Testing
                 let first = RecordingProgress()
                 let failed = await adapter.publish(Self.request(type: "reel", media: item), progress: first.progress)
                 #expect(AdapterFixture.error(failed)?.isRetryable == true)
-                #expect(first.log == ["video_id", "upload_url", "uploaded"])
+                #expect(first.recordedKeys == ["video_id", "upload_url", "uploaded"])
 
                 let second = RecordingProgress(steps: first.steps)
                 let outcome = await adapter.publish(
                     Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
                 #expect(outcome == .published(platformPostID: "fbvideo_1", url: base + "/posts/fb_000001"))
-                #expect(second.log == ["post_id"])
+                #expect(second.recordedKeys == ["post_id"])
                 #expect(media.hitCount("/clip.mp4") == 1)
                 #expect(server.store.count == 1)
             }
@@ -218,7 +218,7 @@ import Testing
                 let error = try #require(AdapterFixture.error(failed))
                 #expect(error.code == .serverError)
                 #expect(error.isRetryable)
-                #expect(first.log == ["photo.0", "photo.1", "feed_sent_at"])
+                #expect(first.recordedKeys == ["photo.0", "photo.1", "feed_sent_at"])
                 #expect(server.store.count == 0)
 
                 let second = RecordingProgress(steps: first.steps)
@@ -227,7 +227,7 @@ import Testing
                 #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
                 // No photo was uploaded again: Meta fetched each URL once, over both attempts.
                 // The Page's feed showed no post since the first attempt's, so the post went out now.
-                #expect(second.log == ["feed_sent_at", "post_id"])
+                #expect(second.recordedKeys == ["feed_sent_at", "post_id"])
                 #expect(media.hitCount("/a.jpg") == 1)
                 #expect(media.hitCount("/b.jpg") == 1)
                 #expect(server.store.count == 1)

@@ -49,7 +49,7 @@ import Testing
                 let outcome = await adapter.publish(
                     Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                #expect(recorder.log == ["container", "media_id"])
+                #expect(recorder.recordedKeys == ["container", "media_id"])
                 #expect(recorder.publicSteps == 1)
                 #expect(media.hitCount("/a.jpg") == 1)
                 let stored = try #require(server.store.post(id: "ig_000001"))
@@ -73,7 +73,7 @@ import Testing
                 let outcome = await Self.adapter(base: base, http: http).publish(
                     Self.request(media: items), progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                #expect(recorder.log == ["item.0", "item.1", "item.2", "container", "media_id"])
+                #expect(recorder.recordedKeys == ["item.0", "item.1", "item.2", "container", "media_id"])
                 #expect(Set(recorder.steps.values).count == 5)
                 let stored = try #require(server.store.all.first)
                 #expect(stored.mediaURLs == items.map(\.0))
@@ -118,7 +118,7 @@ import Testing
                 let error = try #require(AdapterFixture.error(failed))
                 #expect(error.code == .timeout)
                 #expect(error.isRetryable)
-                #expect(first.log == ["container"])
+                #expect(first.recordedKeys == ["container"])
                 #expect(first.publicSteps == 0)
 
                 let second = RecordingProgress(steps: first.steps)
@@ -126,7 +126,7 @@ import Testing
                     Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 // The container was not created again: the video was fetched once.
-                #expect(second.log == ["media_id"])
+                #expect(second.recordedKeys == ["media_id"])
                 #expect(media.hitCount("/clip.mp4") == 1)
                 #expect(server.store.count == 1)
             }
@@ -146,13 +146,13 @@ import Testing
                 let first = RecordingProgress()
                 let failed = await adapter.publish(Self.request(media: items), progress: first.progress)
                 #expect(AdapterFixture.error(failed)?.isRetryable == true)
-                #expect(first.log == ["item.0", "item.1", "container"])
+                #expect(first.recordedKeys == ["item.0", "item.1", "container"])
 
                 let second = RecordingProgress(steps: first.steps)
                 let outcome = await adapter.publish(
                     Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                #expect(second.log == ["media_id"])
+                #expect(second.recordedKeys == ["media_id"])
                 #expect(media.hitCount("/a.jpg") == 1)
                 #expect(media.hitCount("/b.jpg") == 1)
                 #expect(server.store.count == 1)
@@ -214,7 +214,7 @@ import Testing
                 #expect(!error.isRetryable)
                 #expect(error.platformCode == "ERROR")
                 #expect(error.message.contains("2207005"))
-                #expect(recorder.log == ["container", "-container"])
+                #expect(recorder.recordedKeys == ["container", "-container"])
                 #expect(recorder.publicSteps == 0)
                 #expect(server.store.count == 0)
             }
@@ -263,7 +263,7 @@ import Testing
             #expect(error.isRetryable)
             #expect(error.retryAfter == 3600)
             #expect(error.message.contains("50 of 50"))
-            #expect(recorder.log.isEmpty)
+            #expect(recorder.recordedKeys.isEmpty)
             #expect(server.requests.map(\.requestLine) == [
                 "GET /v21.0/\(Self.user)/content_publishing_limit?fields=quota_usage%2Cconfig HTTP/1.1"
             ])

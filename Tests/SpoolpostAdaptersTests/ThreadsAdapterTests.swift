@@ -71,7 +71,7 @@ import Testing
             try await Self.withFolder { folder in
                 let adapter = try Self.adapter(base: base, http: http, folder: folder)
                 #expect(adapter.publicStepIsFirstRequest == false)
-                let steps = RecordedSteps()
+                let steps = RecordingProgress()
                 let outcome = await adapter.publish(Self.request(), progress: steps.progress)
                 let stored = try #require(server.store.posts(network: "threads").first)
                 guard case .published(let id, let url) = outcome else {
@@ -85,7 +85,7 @@ import Testing
                 #expect(stored.mediaURLs.isEmpty)
                 #expect(try Self.json(stored)["media_type"] as? String == "TEXT")
                 #expect(steps.recordedKeys == ["container", "media_id"])
-                #expect(steps.publicStepsBegun == 1)
+                #expect(steps.publicSteps == 1)
                 #expect(stored.header("Authorization") == nil)
             }
         }
@@ -145,7 +145,7 @@ import Testing
                 try await withSandbox { server, base, http in
                     try await Self.withFolder { folder in
                         let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                        let steps = RecordedSteps()
+                        let steps = RecordingProgress()
                         let outcome = await adapter.publish(
                             Self.request(
                                 media: [Self.media(imageURL, mime: "image/png"), Self.media(videoURL, mime: "video/mp4")],
@@ -191,7 +191,7 @@ import Testing
                     SandboxFaultRule(
                         pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1, action: .serverError)
                 ]))
-                let first = RecordedSteps()
+                let first = RecordingProgress()
                 let failed = await adapter.publish(Self.request(), progress: first.progress)
                 let error = try #require(F.error(failed))
                 #expect(error.code == .serverError)
@@ -199,7 +199,7 @@ import Testing
                 #expect(first.recordedKeys == ["container"])
                 #expect(server.store.count == 0)
 
-                let second = RecordedSteps(first.steps)
+                let second = RecordingProgress(steps: first.steps)
                 let outcome = await adapter.publish(Self.request(steps: first.steps), progress: second.progress)
                 #expect(F.error(outcome) == nil)
                 // No new container: the only step the second attempt records is the published media id.
@@ -208,14 +208,14 @@ import Testing
                 #expect(server.store.count == 1)
 
                 // A third attempt with every step recorded sends nothing public.
-                let third = RecordedSteps(second.steps)
+                let third = RecordingProgress(steps: second.steps)
                 let again = await adapter.publish(Self.request(steps: second.steps), progress: third.progress)
                 guard case .published(let id, _) = again else {
                     Issue.record("not published: \(again)")
                     return
                 }
                 #expect(id == second.steps["media_id"])
-                #expect(third.publicStepsBegun == 0)
+                #expect(third.publicSteps == 0)
                 #expect(server.store.count == 1)
             }
         }
@@ -233,14 +233,14 @@ import Testing
                             pathPrefix: "/graph.threads.net/v1.0/1789/threads", method: "POST", skip: 2, count: 1,
                             action: .unavailable(retryAfterSeconds: 3))
                     ]))
-                    let first = RecordedSteps()
+                    let first = RecordingProgress()
                     let failed = await adapter.publish(Self.request(media: media), progress: first.progress)
                     let error = try #require(F.error(failed))
                     #expect(error.code == .serverError)
                     #expect(error.retryAfter == 3)
                     #expect(first.recordedKeys == ["item.0", "item.1"])
 
-                    let second = RecordedSteps(first.steps)
+                    let second = RecordingProgress(steps: first.steps)
                     let outcome = await adapter.publish(Self.request(media: media, steps: first.steps), progress: second.progress)
                     #expect(F.error(outcome) == nil)
                     #expect(second.recordedKeys == ["container", "media_id"])
@@ -260,16 +260,16 @@ import Testing
                         pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
                         action: .breakConnection(afterHandling: true))
                 ]))
-                let steps = RecordedSteps()
+                let steps = RecordingProgress()
                 let outcome = await adapter.publish(Self.request(), progress: steps.progress)
                 #expect(outcome == .published(platformPostID: nil, url: nil))
                 #expect(server.store.count == 1)
 
                 // Resuming from the recorded container also finds it PUBLISHED and sends nothing.
-                let next = RecordedSteps(steps.steps)
+                let next = RecordingProgress(steps: steps.steps)
                 let again = await adapter.publish(Self.request(steps: steps.steps), progress: next.progress)
                 #expect(again == .published(platformPostID: nil, url: nil))
-                #expect(next.publicStepsBegun == 0)
+                #expect(next.publicSteps == 0)
                 #expect(server.store.count == 1)
             }
         }

@@ -7,43 +7,6 @@ import SpoolpostSandbox
 import Synchronization
 import Testing
 
-/// Records steps and public-step marks as the engine would, so a second attempt can be fed the first one's steps.
-final class StepLog: Sendable {
-    enum Event: Equatable, Sendable {
-        case step(String, String?)
-        case publicStep
-    }
-
-    private let state = Mutex<(steps: [String: String], events: [Event])>(([:], []))
-
-    var steps: [String: String] { state.withLock { $0.steps } }
-    var events: [Event] { state.withLock { $0.events } }
-    var publicSteps: Int { events.filter { $0 == .publicStep }.count }
-
-    init(steps: [String: String] = [:]) {
-        state.withLock { $0.steps = steps }
-    }
-
-    var progress: PublishProgress {
-        PublishProgress(
-            recordStep: { key, value in
-                self.state.withLock { state in
-                    state.steps[key] = value
-                    state.events.append(.step(key, value))
-                }
-            },
-            beginPublicStep: { self.state.withLock { $0.events.append(.publicStep) } })
-    }
-
-    /// The values recorded under `key`, in order.
-    func values(of key: String) -> [String] {
-        events.compactMap { event in
-            if case .step(key, let value?) = event { return value }
-            return nil
-        }
-    }
-}
-
 /// Temporary files for a test: a folder removed afterwards.
 struct TemporaryFolder {
     let path: String
@@ -127,7 +90,7 @@ struct TemporaryFolder {
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             #expect(adapter.platform == .x)
             #expect(!adapter.publicStepIsFirstRequest)
-            let log = StepLog()
+            let log = RecordingProgress()
             let outcome = await adapter.publish(Self.request(), progress: log.progress)
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.events == [.publicStep, .step("tweet.0", "x_000001")])
@@ -146,7 +109,7 @@ struct TemporaryFolder {
                 try Self.media(folder, "a.png", mime: "image/png", size: 2500, alt: "A chart"),
                 try Self.media(folder, "b.jpg", mime: "image/jpeg", size: 400),
             ]
-            let log = StepLog()
+            let log = RecordingProgress()
             let outcome = await adapter.publish(Self.request(media: media), progress: log.progress)
             guard case .published(let id?, _) = outcome else {
                 Issue.record("not published: \(outcome)")
@@ -172,7 +135,7 @@ struct TemporaryFolder {
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             let video = try Self.media(folder, "v.mp4", mime: "video/mp4", size: 2100)
-            let log = StepLog()
+            let log = RecordingProgress()
             let outcome = await adapter.publish(Self.request(media: [video]), progress: log.progress)
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.values(of: "media.0.segment") == ["0", "1", "2"])
@@ -187,7 +150,7 @@ struct TemporaryFolder {
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let log = StepLog()
+            let log = RecordingProgress()
             let outcome = await adapter.publish(
                 Self.request(text: "1/3", thread: ["2/3", "3/3"]), progress: log.progress)
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
@@ -210,14 +173,14 @@ struct TemporaryFolder {
         ])
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let first = StepLog()
+            let first = RecordingProgress()
             let failed = await adapter.publish(Self.request(text: "a", thread: ["b", "c"]), progress: first.progress)
             let error = try #require(F.error(failed))
             #expect(error.code == .serverError)
             #expect(error.isRetryable)
             #expect(first.steps == ["tweet.0": "x_000001", "tweet.1": "x_000002"])
 
-            let second = StepLog(steps: first.steps)
+            let second = RecordingProgress(steps: first.steps)
             let outcome = await adapter.publish(
                 Self.request(text: "a", thread: ["b", "c"], steps: first.steps), progress: second.progress)
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
@@ -238,7 +201,7 @@ struct TemporaryFolder {
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             let image = try Self.media(folder, "a.png", mime: "image/png", size: 2500)
-            let first = StepLog()
+            let first = RecordingProgress()
             let failed = await adapter.publish(Self.request(media: [image]), progress: first.progress)
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
@@ -246,7 +209,7 @@ struct TemporaryFolder {
             #expect(first.values(of: "media.0.segment") == ["0"])
             let mediaID = try #require(first.steps["media.0.id"])
 
-            let second = StepLog(steps: first.steps)
+            let second = RecordingProgress(steps: first.steps)
             let outcome = await adapter.publish(Self.request(media: [image], steps: first.steps), progress: second.progress)
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(second.values(of: "media.0.id").isEmpty)
@@ -265,7 +228,7 @@ struct TemporaryFolder {
         ])
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let log = StepLog()
+            let log = RecordingProgress()
             let outcome = await adapter.publish(Self.request(), progress: log.progress)
             #expect(F.error(outcome)?.code == .unknownOutcome)
             #expect(log.events == [.publicStep])

@@ -52,7 +52,7 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let log = StepLog()
+            let log = RecordingProgress()
             let outcome = await adapter.publish(try Self.request(folder), progress: log.progress)
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             let session = try #require(log.steps["session"])
@@ -93,7 +93,7 @@ import Testing
         ])
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = StepLog()
+            let first = RecordingProgress()
             let failed = await adapter.publish(try Self.request(folder), progress: first.progress)
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
@@ -101,7 +101,7 @@ import Testing
             #expect(first.steps["offset"] == String(Self.chunk))
             #expect(server.store.posts(network: "youtube").isEmpty)
 
-            let second = StepLog(steps: first.steps)
+            let second = RecordingProgress(steps: first.steps)
             let outcome = await adapter.publish(try Self.request(folder, steps: first.steps), progress: second.progress)
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.values(of: "session").isEmpty)
@@ -116,12 +116,12 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = StepLog()
+            let first = RecordingProgress()
             _ = await adapter.publish(try Self.request(folder), progress: first.progress)
             // As if the process died after the last chunk, before recording the video id.
             var steps = first.steps
             steps["video"] = nil
-            let second = StepLog(steps: steps)
+            let second = RecordingProgress(steps: steps)
             let outcome = await adapter.publish(try Self.request(folder, steps: steps), progress: second.progress)
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.events == [.step("video", "yt_000001")])
@@ -135,7 +135,7 @@ import Testing
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
             let stale = base + "/www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=gone"
-            let log = StepLog(steps: ["session": stale, "offset": String(Self.chunk)])
+            let log = RecordingProgress(steps: ["session": stale, "offset": String(Self.chunk)])
             let outcome = await adapter.publish(
                 try Self.request(folder, steps: log.steps), progress: log.progress)
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))

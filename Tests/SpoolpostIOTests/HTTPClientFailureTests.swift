@@ -7,6 +7,11 @@ import Testing
     private static let secretQuery = "access_token=SECRET-QUERY-VALUE"
     private static let secretHeader = HTTPHeader(name: "Authorization", value: "Bearer SECRET-HEADER-VALUE")
 
+    /// A POST whose URL must carry `secretQuery`; the Authorization header is a secret too.
+    private static func postCarryingSecrets(url: String) -> HTTPRequest {
+        HTTPRequest(method: "POST", url: url, headers: [secretHeader], body: .bytes(Array("hello".utf8)))
+    }
+
     @Test func refusedConnectionIsCouldNotConnectAndNotSent() async throws {
         try await RawLoopbackServer.withRefusingPort { port in
             let client = try HTTPClient()
@@ -14,9 +19,7 @@ import Testing
             let error = try #require(
                 await failure(
                     of: client,
-                    HTTPRequest(
-                        method: "POST", url: "http://127.0.0.1:\(port)/v1/posts?\(Self.secretQuery)",
-                        headers: [Self.secretHeader], body: .bytes(Array("hello".utf8)))))
+                    Self.postCarryingSecrets(url: "http://127.0.0.1:\(port)/v1/posts?\(Self.secretQuery)")))
             #expect(error.kind == .couldNotConnect)
             #expect(error.requestMayHaveBeenSent == false)
             #expect(error.curlCode != 0)
@@ -33,9 +36,7 @@ import Testing
         let error = try #require(
             await failure(
                 of: client,
-                HTTPRequest(
-                    method: "POST", url: server.baseURL + "/v1/posts?\(Self.secretQuery)",
-                    headers: [Self.secretHeader], body: .bytes(Array("hello".utf8)))))
+                Self.postCarryingSecrets(url: server.baseURL + "/v1/posts?\(Self.secretQuery)")))
         #expect(error.kind == .connectionLost)
         #expect(error.requestMayHaveBeenSent)
         #expect(server.requestCount == 1)

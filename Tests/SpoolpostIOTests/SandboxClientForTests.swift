@@ -13,27 +13,10 @@ func withSandboxServer<Result: Sendable>(
 ) async throws -> Result {
     var logger = Logger(label: "sandbox-test")
     logger.logLevel = .warning
-    let server = SandboxServer(configuration: configuration, logger: logger)
-    let task = Task { try await server.run() }
-    let client: SandboxTestClient
-    do {
-        let port = try await server.waitUntilListening()
-        client = SandboxTestClient(baseURL: "http://127.0.0.1:\(port)")
-    } catch {
-        task.cancel()
-        _ = try? await task.value
-        throw error
-    }
-    defer { client.close() }
-    do {
-        let result = try await body(server, client)
-        task.cancel()
-        try await task.value
-        return result
-    } catch {
-        task.cancel()
-        _ = try? await task.value
-        throw error
+    return try await SandboxServer.withRunning(configuration, logger: logger) { server, port in
+        let client = SandboxTestClient(baseURL: "http://127.0.0.1:\(port)")
+        defer { client.close() }
+        return try await body(server, client)
     }
 }
 

@@ -39,11 +39,19 @@ struct EVPDigestContext: ~Copyable {
     }
 }
 
-/// SHA-256 over data that arrives in pieces, such as a large file read in chunks.
+/// Which EVP digest a ``StreamingDigest`` computes.
+public protocol StreamingDigestKind {
+    /// The name used in failure messages.
+    static var name: String { get }
+    /// The OpenSSL `EVP_MD` for this digest.
+    static var evpAlgorithm: OpaquePointer? { get }
+}
+
+/// A digest over data that arrives in pieces, such as a large file read in chunks.
 ///
 /// Not copyable: the OpenSSL context has one owner, and `finalize()` consumes the hasher.
-public struct SHA256Hasher: ~Copyable {
-    private var context = EVPDigestContext(algorithm: EVP_sha256(), name: "SHA-256")
+public struct StreamingDigest<Kind: StreamingDigestKind>: ~Copyable {
+    private var context = EVPDigestContext(algorithm: Kind.evpAlgorithm, name: Kind.name)
 
     public init() {}
 
@@ -57,32 +65,26 @@ public struct SHA256Hasher: ~Copyable {
         withContiguousBytes(bytes) { context.update($0) }
     }
 
-    /// The digest (32 bytes) of everything added.
+    /// The digest of everything added.
     public consuming func finalize() -> [UInt8] {
         context.finalize()
     }
 }
 
-/// MD5 over data that arrives in pieces; Cloud Storage reports each object's MD5 to check an upload against.
-///
-/// Not copyable: the OpenSSL context has one owner, and `finalize()` consumes the hasher.
-public struct MD5Hasher: ~Copyable {
-    private var context = EVPDigestContext(algorithm: EVP_md5(), name: "MD5")
-
-    public init() {}
-
-    /// Adds `bytes` to the data being hashed.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        context.update(bytes)
-    }
-
-    /// Adds `bytes` to the data being hashed.
-    public mutating func update(_ bytes: some Collection<UInt8>) {
-        withContiguousBytes(bytes) { context.update($0) }
-    }
-
-    /// The digest (16 bytes) of everything added.
-    public consuming func finalize() -> [UInt8] {
-        context.finalize()
-    }
+/// SHA-256 (32-byte digests).
+public enum SHA256DigestKind: StreamingDigestKind {
+    public static var name: String { "SHA-256" }
+    public static var evpAlgorithm: OpaquePointer? { EVP_sha256() }
 }
+
+/// MD5 (16-byte digests); Cloud Storage reports each object's MD5 to check an upload against.
+public enum MD5DigestKind: StreamingDigestKind {
+    public static var name: String { "MD5" }
+    public static var evpAlgorithm: OpaquePointer? { EVP_md5() }
+}
+
+/// SHA-256 over data that arrives in pieces.
+public typealias SHA256Hasher = StreamingDigest<SHA256DigestKind>
+
+/// MD5 over data that arrives in pieces.
+public typealias MD5Hasher = StreamingDigest<MD5DigestKind>

@@ -90,15 +90,7 @@ final class FacebookSimulator: Sendable {
     private func answer(
         _ request: Request, _ body: (GraphCall) async throws(GraphErrorBody) -> Response
     ) async -> Response {
-        switch await GraphCall.read(request, environment: environment) {
-        case .failure(let refusal): return refusal.response
-        case .success(let call):
-            do throws(GraphErrorBody) {
-                return try await body(call)
-            } catch {
-                return error.response
-            }
-        }
+        await GraphCall.answer(request, environment: environment, body)
     }
 
     /// The node read for ids this network handed out, nil for others.

@@ -72,6 +72,21 @@ struct GraphCall {
         return .success(GraphCall(fields: fields))
     }
 
+    /// Runs `body` on the checked call; a refusal or a thrown Graph error becomes the response.
+    static func answer(
+        _ request: Request, environment: SandboxEnvironment, _ body: (GraphCall) async throws(GraphErrorBody) -> Response
+    ) async -> Response {
+        switch await read(request, environment: environment) {
+        case .failure(let refusal): return refusal.response
+        case .success(let call):
+            do throws(GraphErrorBody) {
+                return try await body(call)
+            } catch {
+                return error.response
+            }
+        }
+    }
+
     static func check(token: String?) -> GraphErrorBody? {
         guard let token, !token.isEmpty else {
             return GraphErrorBody(

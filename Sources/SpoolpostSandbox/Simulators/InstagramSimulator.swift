@@ -76,15 +76,7 @@ final class InstagramSimulator: Sendable {
     private func answer(
         _ request: Request, _ body: (GraphCall) async throws(GraphErrorBody) -> Response
     ) async -> Response {
-        switch await GraphCall.read(request, environment: environment) {
-        case .failure(let refusal): return refusal.response
-        case .success(let call):
-            do throws(GraphErrorBody) {
-                return try await body(call)
-            } catch {
-                return error.response
-            }
-        }
+        await GraphCall.answer(request, environment: environment, body)
     }
 
     /// A container's status (each read moves an IN_PROGRESS container on) or a published media's fields.

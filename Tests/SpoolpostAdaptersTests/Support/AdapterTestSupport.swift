@@ -13,28 +13,8 @@ func withSandbox<Result: Sendable>(
 ) async throws -> Result {
     var logger = Logger(label: "adapter-test-sandbox")
     logger.logLevel = .warning
-    let server = SandboxServer(configuration: configuration, logger: logger)
-    let task = Task { try await server.run() }
-    let http: HTTPClient
-    let port: Int
-    do {
-        port = try await server.waitUntilListening()
-        http = try HTTPClient()
-    } catch {
-        task.cancel()
-        _ = try? await task.value
-        throw error
-    }
-    defer { http.shutdown() }
-    do {
-        let result = try await body(server, "http://127.0.0.1:\(port)", http)
-        task.cancel()
-        try await task.value
-        return result
-    } catch {
-        task.cancel()
-        _ = try? await task.value
-        throw error
+    return try await SandboxServer.withRunning(configuration, logger: logger) { server, port in
+        try await withHTTPClient { http in try await body(server, "http://127.0.0.1:\(port)", http) }
     }
 }
 

@@ -4,7 +4,7 @@ import Synchronization
 
 /// A one-thread HTTP/1.1 server on 127.0.0.1 that answers `GET <path>` with fixed bytes, 404 for other paths,
 /// and counts requests per path: the media host networks that fetch by URL (Meta) download from.
-final class StaticMediaServer: @unchecked Sendable {
+final class StaticMediaServer: Sendable {
     struct File: Sendable {
         var contentType: String
         var bytes: [UInt8]
@@ -17,37 +17,26 @@ final class StaticMediaServer: @unchecked Sendable {
     static let mp4: [UInt8] =
         [0x00, 0x00, 0x00, 0x18] + Array("ftypmp42".utf8) + [0, 0, 0, 0] + Array("mp42isom".utf8)
 
-    let port: Int
-    private let listener: Int32
+    private let listener: LoopbackListener
     private let files: [String: File]
     private let hits = Mutex<[String: Int]>([:])
 
     init(files: [String: File]) throws {
         self.files = files
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CapturingServerError("socket: \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        listener = try LoopbackListener(backlog: 32)
+        listener.start { [self] client in
+            guard let path = Self.readPath(client) else { return nil }
+            hits.withLock { $0[path, default: 0] += 1 }
+            guard let file = files[path] else {
+                return Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
             }
+            return Array(
+                ("HTTP/1.1 200 OK\r\nContent-Type: \(file.contentType)\r\nContent-Length: \(file.bytes.count)\r\n"
+                    + "Connection: close\r\n\r\n").utf8) + file.bytes
         }
-        guard bound == 0, listen(fd, 32) == 0 else {
-            close(fd)
-            throw CapturingServerError("bind/listen: \(errno)")
-        }
-        var local = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        listener = fd
-        port = Int(UInt16(bigEndian: local.sin_port))
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
     }
+
+    var port: Int { listener.port }
 
     /// The standard set: `/a.jpg`, `/b.jpg`, `/c.jpg`, `/pic.png`, `/clip.mp4`, `/page.html`.
     static func standard() throws -> StaticMediaServer {
@@ -66,44 +55,11 @@ final class StaticMediaServer: @unchecked Sendable {
     func hitCount(_ path: String) -> Int { hits.withLock { $0[path, default: 0] } }
 
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
-
-    private func acceptLoop() {
-        while true {
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
-            if let path = readPath(client) {
-                hits.withLock { $0[path, default: 0] += 1 }
-                let reply: [UInt8]
-                if let file = files[path] {
-                    reply =
-                        Array(
-                            ("HTTP/1.1 200 OK\r\nContent-Type: \(file.contentType)\r\n"
-                            + "Content-Length: \(file.bytes.count)\r\n"
-                                + "Connection: close\r\n\r\n").utf8) + file.bytes
-                } else {
-                    reply = Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-                }
-                reply.withUnsafeBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let written = send(client, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                        if written <= 0 { break }
-                        offset += written
-                    }
-                }
-            }
-            close(client)
-        }
+        listener.stop()
     }
 
     /// The path of a GET request (query dropped), once its head has arrived.
-    private func readPath(_ client: Int32) -> String? {
+    private static func readPath(_ client: Int32) -> String? {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while !String(decoding: buffer, as: UTF8.self).contains("\r\n\r\n") {
