@@ -15,7 +15,10 @@ final class DaemonHarness: @unchecked Sendable {
     var spool: URL { directory.appendingPathComponent("spool") }
     var configPath: String { directory.appendingPathComponent("spoolpost.yaml").path }
 
-    init(faults: SandboxFaults = SandboxFaults(), retry: String = "{max_attempts: 4, base_delay: 200ms, max_delay: 2s}", extraConfig: String = "") async throws {
+    init(
+        faults: SandboxFaults = SandboxFaults(), retry: String = "{max_attempts: 4, base_delay: 200ms, max_delay: 2s}",
+        extraConfig: String = "", extraAccounts: (_ sandboxBase: String) -> String = { _ in "" }
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("spoolpost-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = SandboxConfiguration()
@@ -33,6 +36,7 @@ final class DaemonHarness: @unchecked Sendable {
                 platform: webhook
                 url: http://127.0.0.1:\(port)/webhook/hooks
                 timeout: 60s
+            \(extraAccounts("http://127.0.0.1:\(port)"))
             \(extraConfig)
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
