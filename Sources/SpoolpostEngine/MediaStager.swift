@@ -176,6 +176,10 @@ public struct MediaStager: Sendable {
         _ file: InspectedMedia, object: String, media: inout MediaRecord, client: GCSObjectClient, record: Recorder
     ) async throws(SpoolpostError) {
         var offset: Int64 = 0
+        if let recorded = media.uploadSession, signer.usesEmbeddedStore {
+            // The embedded store keeps its sessions on disk but may listen on another port than last run.
+            media.uploadSession = Self.rebase(recorded, onto: signer.endpoint)
+        }
         if let session = media.uploadSession {
             do throws(SpoolpostError) {
                 switch try await client.resumableStatus(session: session, totalSize: file.size) {
@@ -211,6 +215,17 @@ public struct MediaStager: Sendable {
                 try await record(media)
             }
         }
+    }
+
+    /// `url` with the scheme, host and port of `endpoint` (`http://127.0.0.1:8089`), path and query kept.
+    static func rebase(_ url: String, onto endpoint: String?) -> String {
+        guard let endpoint, let base = URLComponents(string: endpoint.contains("://") ? endpoint : "http://" + endpoint),
+            var components = URLComponents(string: url)
+        else { return url }
+        components.scheme = base.scheme
+        components.host = base.host
+        components.port = base.port
+        return components.string ?? url
     }
 
     // MARK: - Clients

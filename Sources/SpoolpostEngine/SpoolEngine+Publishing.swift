@@ -6,7 +6,9 @@ import SpoolpostIO
 
 extension SpoolEngine {
     /// pending/ → publishing/ with every target recorded SENDING, then the requests.
-    func publishFromPending(name: String, stem: String, manifest: Manifest, warnings: [Diagnostic]) async {
+    func publishFromPending(
+        name: String, stem: String, manifest: Manifest, warnings: [Diagnostic], slot: WorkerSlot
+    ) async {
         let fileName = stem + SpoolNames.extensionPart(of: name)
         var record = PostRecord(manifest: manifest, fileName: fileName, now: now(), warnings: warnings.map(\.description))
         let due = record.dueTargets(at: now())
@@ -25,11 +27,11 @@ extension SpoolEngine {
             return
         }
         log(.info, "publishing", post: manifest.id, ["file": "\(fileName)", "targets": "\(due.count)"])
-        await send(stem: stem, targets: due)
+        await send(stem: stem, targets: due, slot: slot)
     }
 
     /// A scheduled post whose time came, or a publishing post whose retries are due.
-    func publishDueTargets(stem: String) async {
+    func publishDueTargets(stem: String, slot: WorkerSlot) async {
         guard var post = posts[stem] else { return }
         let due = post.record.dueTargets(at: now())
         guard !due.isEmpty else {
@@ -61,12 +63,12 @@ extension SpoolEngine {
         index[post.manifest.id] = IndexEntry(state: .publishing, status: nil)
         log(.info, from == .scheduled ? "publishing (scheduled time reached)" : "retrying", post: post.manifest.id,
             ["file": "\(post.fileName)", "targets": "\(due.count)"])
-        await send(stem: stem, targets: due)
+        await send(stem: stem, targets: due, slot: slot)
     }
 
     /// Publishes the given targets concurrently; each outcome is recorded durably as it arrives. Media that
     /// needs the bucket is uploaded and signed first; if that fails, every target of the attempt fails with it.
-    private func send(stem: String, targets: [Int]) async {
+    private func send(stem: String, targets: [Int], slot: WorkerSlot) async {
         guard posts[stem] != nil else { return }
         var prepared: [PreparedMedia]? = posts[stem]?.manifest.media.map(PreparedMedia.init(unprepared:))
         var mediaError: SpoolpostError? = nil
@@ -104,7 +106,10 @@ extension SpoolEngine {
                     return (request.target.index, await adapter.publish(request, progress: progress))
                 }
             }
+            var outstanding = requests.count
             for await (index, outcome) in group {
+                outstanding -= 1
+                if outstanding == 0 { release(slot) }
                 await record(outcome, target: index, stem: stem)
             }
         }

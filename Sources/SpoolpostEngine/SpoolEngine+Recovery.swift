@@ -137,7 +137,10 @@ extension SpoolEngine {
             delivery: configuration.delivery, retry: configuration.retry, now: current)
         for index in interrupted {
             let target = post.record.targets[index]
-            log(.warning, "target was in flight when the daemon stopped: \(target.status.rawValue)", post: record.postID,
+            let what = target.status == .pending
+                ? "target was in its invisible steps when the daemon stopped: it resumes from the recorded steps"
+                : "target was in flight when the daemon stopped: \(target.status.rawValue)"
+            log(.warning, "\(what)", post: record.postID,
                 ["target": "\(index)", "platform": "\(target.platform.rawValue)", "account": "\(target.account)"])
         }
         posts[stem] = post

@@ -33,6 +33,11 @@ public actor SpoolEngine: Service {
         var status: PostStatus?
     }
 
+    /// A job's hold on one of the `workers` slots; confined to the actor.
+    final class WorkerSlot {
+        var isHeld = true
+    }
+
     /// Work waiting for a worker.
     enum Job {
         /// A valid manifest still in pending/, due now.
@@ -60,7 +65,11 @@ public actor SpoolEngine: Service {
     var retryQueue = FIFO<Job>()
     var scheduledTimes = DueQueue<String>()
     var retryTimes = DueQueue<String>()
+    /// Jobs holding a worker slot: a slot is for a post's requests, so it is given back once the last
+    /// response is in, while the outcome is still being committed.
     var runningJobs = 0
+    /// Jobs not finished yet, slot or not: shutdown and `--once` wait for these.
+    var activeJobs = 0
     var intakeTasks = 0
     var stopping = false
     /// Folders to list on the next turn of the loop: all of them at start, then the ones the watcher saw change.
@@ -132,7 +141,7 @@ public actor SpoolEngine: Service {
     public func stop() {
         guard !stopping else { return }
         stopping = true
-        logger.info("stopping: finishing requests in flight", metadata: ["in_flight": "\(runningJobs)"])
+        logger.info("stopping: finishing requests in flight", metadata: ["in_flight": "\(activeJobs)"])
         poke()
     }
 
@@ -149,7 +158,7 @@ public actor SpoolEngine: Service {
         for await _ in pokes {
             if let fatalError { throw fatalError }
             if stopping {
-                if runningJobs == 0 && intakeTasks == 0 { break }
+                if activeJobs == 0 && intakeTasks == 0 { break }
                 continue
             }
             if rescanRequested {
@@ -168,7 +177,7 @@ public actor SpoolEngine: Service {
 
     /// `--once` is done when nothing is queued, running, or waiting for a retry due in this run.
     private var isIdleForOnce: Bool {
-        runningJobs == 0 && intakeTasks == 0 && freshQueue.isEmpty && retryQueue.isEmpty && retryTimes.isEmpty
+        activeJobs == 0 && intakeTasks == 0 && freshQueue.isEmpty && retryQueue.isEmpty && retryTimes.isEmpty
             && !rescanRequested
     }
 
@@ -196,17 +205,28 @@ public actor SpoolEngine: Service {
                 posts[stem] = post
             }
             runningJobs += 1
+            activeJobs += 1
             Task { await self.perform(job) }
         }
     }
 
     private func perform(_ job: Job) async {
+        let slot = WorkerSlot()
         switch job {
         case .fromPending(let name, let stem, let manifest, let warnings):
-            await publishFromPending(name: name, stem: stem, manifest: manifest, warnings: warnings)
+            await publishFromPending(name: name, stem: stem, manifest: manifest, warnings: warnings, slot: slot)
         case .post(let stem):
-            await publishDueTargets(stem: stem)
+            await publishDueTargets(stem: stem, slot: slot)
         }
+        release(slot)
+        activeJobs -= 1
+        poke()
+    }
+
+    /// Gives a job's worker slot back (once) so the next post can start its requests.
+    func release(_ slot: WorkerSlot) {
+        guard slot.isHeld else { return }
+        slot.isHeld = false
         runningJobs -= 1
         poke()
     }

@@ -14,7 +14,7 @@ struct Spoolpost: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, RunCommand.self, SubmitCommand.self, ValidateCommand.self, StatusCommand.self,
             RetryCommand.self, CancelCommand.self, SandboxCommand.self, SignCommand.self, UploadURLCommand.self,
-            CleanupCommand.self,
+            CleanupCommand.self, BenchSigningCommand.self,
         ]
     )
 }

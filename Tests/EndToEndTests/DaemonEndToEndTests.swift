@@ -35,8 +35,10 @@ struct DaemonEndToEndTests {
         defer { harness.stop() }
         try await harness.startDaemon()
         let path = harness.spool.appendingPathComponent("pending/slow.yaml").path
-        #expect(FileManager.default.createFile(atPath: path, contents: nil))
-        let handle = try #require(FileHandle(forWritingAtPath: path))
+        // As scp does: created and written through one descriptor, closed at the end.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        try #require(descriptor >= 0)
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         try handle.write(contentsOf: Data("text: \"written in two".utf8))
         usleep(400_000)
         try handle.write(contentsOf: Data(" parts\"\ntargets: [webhook]\n".utf8))

@@ -26,7 +26,9 @@ struct MediaNetworksEndToEndTests {
         try "access_token: sandbox-token\n".write(toFile: credentials, atomically: true, encoding: .utf8)
         chmod(credentials, 0o600)
         return try await DaemonHarness(
-            extraConfig: "storage:\n  resumable_threshold: 1MiB\n  chunk_size: 256KiB\n  retention: 1s\n",
+            // A slow embedded store (2 MiB/s), so the upload is surely under way when the test kills the daemon.
+            extraConfig: "storage:\n  resumable_threshold: 1MiB\n  chunk_size: 256KiB\n  retention: 1s\n"
+                + "  embedded_upload_rate: 2MiB\n",
             extraAccounts: { base in
                 """
                   insta:
@@ -59,7 +61,7 @@ struct MediaNetworksEndToEndTests {
         defer { harness.stop() }
         let media = harness.spool.appendingPathComponent("media")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
-        let size = 32 << 20
+        let size = 12 << 20
         try Data(Self.video(size: size)).write(to: media.appendingPathComponent("clip.mp4"))
         try Data(MediaEndToEndTests.png).write(to: media.appendingPathComponent("still.png"))
         try await harness.startDaemon()

@@ -3,7 +3,7 @@ extension ConfigurationReader {
     static let storageSchema = SchemaReader.Schema(accepted: [
         "bucket", "service_account_key", "hmac_key", "endpoint", "url_style", "bucket_host", "read_url_expiry",
         "upload_url_expiry", "delete_url_expiry", "resumable_threshold", "chunk_size", "retention", "cleanup_at",
-        "upload_url_rate", "embedded_port",
+        "upload_url_rate", "embedded_port", "embedded_upload_rate",
     ])
     static let mediaSchema = SchemaReader.Schema(accepted: ["max_image_size", "max_video_size"])
 
@@ -77,6 +77,11 @@ extension ConfigurationReader {
         }
         if let value = fields["upload_url_rate"] {
             readUploadURLRate(value, into: &storage, &reader)
+        }
+        if let value = fields["embedded_upload_rate"],
+            let bytes = positiveSize(value, "storage.embedded_upload_rate", &reader)
+        {
+            storage.embeddedUploadRate = bytes
         }
         if let value = fields["embedded_port"],
             let port = reader.int(value, path: "storage.embedded_port", range: 1...65535)

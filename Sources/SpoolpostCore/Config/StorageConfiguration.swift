@@ -79,6 +79,9 @@ public struct StorageConfiguration: Sendable, Hashable {
     public var uploadURLRate: UploadURLRateLimit?
     /// Loopback port of the embedded store.
     public var embeddedPort: Int
+    /// `embedded_upload_rate`: bytes per second the embedded store takes into resumable uploads (nil: as fast
+    /// as it can). A sandbox knob, to watch or test a slow upload being cut and resumed.
+    public var embeddedUploadRate: Int64?
 
     public init(
         bucket: String? = nil, credentials: Credentials? = nil, endpoint: String? = nil, urlStyle: URLStyle = .path,

@@ -19,6 +19,8 @@ public struct ObjectStoreConfiguration: Sendable {
     public var sessionLifetime: Int
     /// The time signatures and sessions are judged against.
     public var clock: @Sendable () -> Date
+    /// Bytes per second taken into resumable sessions (nil: unlimited), to simulate a slow link.
+    public var sessionBytesPerSecond: Int64?
 
     public init(
         rootDirectory: String,

@@ -300,6 +300,9 @@ struct ObjectStoreHandler: Sendable {
             throw error
         }
         try await disk.perform { try disk.closeAndSync(descriptor) }
+        if let rate = configuration.sessionBytesPerSecond, rate > 0 {
+            try await Task.sleep(for: .seconds(Double(received) / Double(rate)))
+        }
         let end = range.lowerBound + received
         if received == expected, let total = session.totalSize, end == total {
             return try await finish(session)

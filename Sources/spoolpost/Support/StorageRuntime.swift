@@ -32,12 +32,16 @@ struct StorageRuntime {
         } catch {
             throw CLIError(error.message)
         }
-        for port in Set([serving ? storage.embeddedPort : 0, 0]).sorted(by: >) {
-            let server = ObjectStoreServer(
-                configuration: ObjectStoreConfiguration(
-                    rootDirectory: files.storeDirectory, port: port, buckets: [EmbeddedStoreFiles.bucket],
-                    hmacKeys: [key.accessID: key]),
-                logger: logger)
+        // The daemon listens where it did last time if it can, so URLs it signed before a restart still work.
+        let previous = (try? files.readEndpoint()).flatMap { $0 }.flatMap { URLComponents(string: $0)?.port }
+        let candidates = serving ? [previous, storage.embeddedPort, 0].compactMap { $0 } : [0]
+        var tried: Set<Int> = []
+        for port in candidates where tried.insert(port).inserted {
+            var configuration = ObjectStoreConfiguration(
+                rootDirectory: files.storeDirectory, port: port, buckets: [EmbeddedStoreFiles.bucket],
+                hmacKeys: [key.accessID: key])
+            configuration.sessionBytesPerSecond = storage.embeddedUploadRate
+            let server = ObjectStoreServer(configuration: configuration, logger: logger)
             let task = Task { try await server.run() }
             let bound: Int
             do {
