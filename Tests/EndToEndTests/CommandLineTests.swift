@@ -11,12 +11,12 @@ struct CommandLineTests {
         try "text: 12\nschedule_at: 2026-12-01 09:00\ntargets:\n  - platform: myspace\n".write(to: bad, atomically: true, encoding: .utf8)
         let good = harness.directory.appendingPathComponent("good.json")
         try #"{"content": "hi", "platforms": [{"platform": "webhook"}]}"#.write(to: good, atomically: true, encoding: .utf8)
-        let result = try harness.command(["validate", "--config", harness.configPath, bad.path, good.path])
+        let result = try await harness.command(["validate", "--config", harness.configPath, bad.path, good.path])
         #expect(result.status == 1)
         #expect(result.output.contains("bad.yaml:2:14"))
         #expect(result.output.contains("bad.yaml:4:15"))
         #expect(result.output.contains("good.json: valid"))
-        let valid = try harness.command(["validate", "--config", harness.configPath, good.path])
+        let valid = try await harness.command(["validate", "--config", harness.configPath, good.path])
         #expect(valid.status == 0)
     }
 
@@ -24,22 +24,22 @@ struct CommandLineTests {
     func submitAndCancel() async throws {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
-        #expect(try harness.command(["init", harness.directory.appendingPathComponent("fresh").path]).status == 0)
+        #expect(try await harness.command(["init", harness.directory.appendingPathComponent("fresh").path]).status == 0)
         try FileManager.default.createDirectory(at: harness.spool.appendingPathComponent("pending"), withIntermediateDirectories: true)
-        _ = try harness.command(["run", "--config", harness.configPath, "--once"])
+        _ = try await harness.command(["run", "--config", harness.configPath, "--once"])
         let file = harness.directory.appendingPathComponent("post.yaml")
         try "id: post-7\ntext: hello\ntargets: [webhook]\n".write(to: file, atomically: true, encoding: .utf8)
-        let submitted = try harness.command(["submit", "--config", harness.configPath, file.path])
+        let submitted = try await harness.command(["submit", "--config", harness.configPath, file.path])
         #expect(submitted.status == 0, "\(submitted.errors)")
         #expect(submitted.output == "post-7\n")
         #expect(harness.names("pending") == ["post.yaml"])
-        let again = try harness.command(["submit", "--config", harness.configPath, file.path])
+        let again = try await harness.command(["submit", "--config", harness.configPath, file.path])
         #expect(again.status != 0)
-        let cancelled = try harness.command(["cancel", "--config", harness.configPath, "post-7"])
+        let cancelled = try await harness.command(["cancel", "--config", harness.configPath, "post-7"])
         #expect(cancelled.status == 0, "\(cancelled.errors)")
         #expect(harness.names("failed").contains("post.yaml"))
         #expect(harness.read("failed", "post.status.yaml")?.contains("status: CANCELLED") == true)
-        let status = try harness.command(["status", "--config", harness.configPath, "--json", "post-7"])
+        let status = try await harness.command(["status", "--config", harness.configPath, "--json", "post-7"])
         #expect(status.output.contains("\"status\" : \"CANCELLED\""))
     }
 }

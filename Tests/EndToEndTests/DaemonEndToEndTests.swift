@@ -120,7 +120,7 @@ struct DaemonEndToEndTests {
         #expect(harness.sandbox.store.count == 1)
         #expect(harness.sandbox.faults.firedCount == 1)
 
-        let retry = try harness.command(["retry", "--config", harness.configPath, "inflight"])
+        let retry = try await harness.command(["retry", "--config", harness.configPath, "inflight"])
         #expect(retry.status == 0, "\(retry.errors)")
         try await harness.waitFor("inflight.yaml in done/") { harness.names("done").contains("inflight.status.yaml") }
         // The receiver drops the repeat by its Idempotency-Key: still one post.
@@ -165,7 +165,7 @@ struct DaemonEndToEndTests {
         let harness = try await DaemonHarness()
         defer { harness.stop() }
         try await harness.startDaemon()
-        let second = try harness.command(["run", "--config", harness.configPath])
+        let second = try await harness.command(["run", "--config", harness.configPath])
         #expect(second.status != 0)
         #expect(second.errors.contains("\(harness.daemon?.processIdentifier ?? -1)"))
     }
@@ -176,11 +176,11 @@ struct DaemonEndToEndTests {
         defer { harness.stop() }
         try FileManager.default.createDirectory(at: harness.spool.appendingPathComponent("pending"), withIntermediateDirectories: true)
         try harness.dropRenamed("one.yaml", "text: one\ntargets: [webhook]\n")
-        let ok = try harness.command(["run", "--config", harness.configPath, "--once"])
+        let ok = try await harness.command(["run", "--config", harness.configPath, "--once"])
         #expect(ok.status == 0, "\(ok.errors)")
         #expect(harness.names("done").contains("one.yaml"))
         try harness.dropRenamed("two.yaml", "text: ''\ntargets: [webhook]\n")
-        let bad = try harness.command(["run", "--config", harness.configPath, "--once"])
+        let bad = try await harness.command(["run", "--config", harness.configPath, "--once"])
         #expect(bad.status == 1)
         #expect(harness.names("failed").contains("two.yaml"))
     }

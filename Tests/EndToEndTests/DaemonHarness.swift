@@ -50,20 +50,8 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Runs a CLI command to completion.
     @discardableResult
-    func command(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    func command(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+        try await runSpoolpost(arguments, in: directory)
     }
 
     /// Starts `spoolpost run` in the background and waits until its spool is ready.

@@ -104,18 +104,18 @@ struct MediaEndToEndTests {
         try await harness.waitFor("old.yaml in done/") { harness.names("done").contains("old.status.yaml") }
         #expect(Self.objectFiles(harness).count == 1)
         try await Task.sleep(for: .seconds(2))
-        let dry = try harness.command(["cleanup", "--dry-run", "--config", harness.configPath, "--log-level", "warning"])
+        let dry = try await harness.command(["cleanup", "--dry-run", "--config", harness.configPath, "--log-level", "warning"])
         #expect(dry.status == 0)
         #expect(dry.output.contains("would delete gs://spoolpost-local/media/images/hooks/"))
         #expect(Self.objectFiles(harness).count == 1)
-        let run = try harness.command(["cleanup", "--config", harness.configPath, "--log-level", "warning"])
+        let run = try await harness.command(["cleanup", "--config", harness.configPath, "--log-level", "warning"])
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.output.contains("deleted gs://spoolpost-local/media/images/hooks/"))
         #expect(Self.objectFiles(harness).isEmpty)
         let status = try #require(harness.read("done", "old.status.yaml"))
         #expect(status.contains("state: DELETED"))
         #expect(status.contains("deleted_at:"))
-        let again = try harness.command(["cleanup", "--config", harness.configPath, "--log-level", "warning"])
+        let again = try await harness.command(["cleanup", "--config", harness.configPath, "--log-level", "warning"])
         #expect(again.output.contains("nothing to delete"))
     }
 }

@@ -124,7 +124,7 @@ struct MediaNetworksEndToEndTests {
 
         // After the retention (1 s here), cleanup deletes all three objects.
         try await Task.sleep(for: .seconds(2))
-        let cleanup = try harness.command(["cleanup", "--config", harness.configPath, "--log-level", "warning"])
+        let cleanup = try await harness.command(["cleanup", "--config", harness.configPath, "--log-level", "warning"])
         #expect(cleanup.status == 0, "\(cleanup.errors)")
         #expect(Self.count(cleanup.output, "deleted gs://spoolpost-local/") == 3)
         #expect(MediaEndToEndTests.objectFiles(harness).isEmpty)

@@ -27,21 +27,8 @@ final class CLIFolder {
     }
 
     /// Runs the binary in this folder to completion.
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = DaemonHarness.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // The outputs are a few lines, far below a pipe's buffer, so reading one after the other cannot stall.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+        try await runSpoolpost(arguments, in: directory)
     }
 }
 
@@ -85,51 +72,51 @@ struct SignCommandTests {
     static let vectorCases = [0, 1, 2, 4, 5, 6, 7, 9, 11, 12, 14, 17, 18, 19]
 
     @Test("sign reproduces Google's conformance URLs byte for byte", arguments: vectorCases)
-    func conformanceVector(index: Int) throws {
+    func conformanceVector(index: Int) async throws {
         let folder = try CLIFolder()
         let vectors = try conformance()
         let keyPath = try folder.write("sa.json", vectors.key, mode: 0o600)
         let vector = vectors.signing[index]
-        let result = try folder.run(signArguments(vector, keyPath: keyPath))
+        let result = try await folder.run(signArguments(vector, keyPath: keyPath))
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.errors.isEmpty)
         #expect(result.output == (vector["expectedUrl"] as? String ?? "") + "\n", "case \(index): \(vector["description"] ?? "")")
     }
 
     @Test("object names are taken literally: spaces, ?, #, % and unicode")
-    func literalObjectNames() throws {
+    func literalObjectNames() async throws {
         let folder = try CLIFolder()
         let vectors = try conformance()
         let keyPath = try folder.write("sa.json", vectors.key, mode: 0o600)
         let signer = GCSURLSigner(serviceAccount: try GCSServiceAccountKey(jsonText: vectors.key))
         let date = try #require(RFC3339.parse("2024-05-01T12:00:00Z"))
         for object in ["summer photos/beach day.jpg", "what?#100%.png", "café/日本語 ✓.mp4", "a//b/"] {
-            let result = try folder.run(["sign", "gs://test-bucket/\(object)", "--key", keyPath, "--at", "2024-05-01T12:00:00Z"])
+            let result = try await folder.run(["sign", "gs://test-bucket/\(object)", "--key", keyPath, "--at", "2024-05-01T12:00:00Z"])
             #expect(result.status == 0, "\(result.errors)")
             let expected = try signer.signedURL(
                 for: GCSSigningRequest(bucket: "test-bucket", object: object, expiration: 3600, date: date))
             #expect(result.output == expected + "\n", "\(object)")
         }
-        let spaced = try folder.run(["sign", "gs://test-bucket/summer photos/a b.jpg", "--key", keyPath])
+        let spaced = try await folder.run(["sign", "gs://test-bucket/summer photos/a b.jpg", "--key", keyPath])
         #expect(spaced.output.hasPrefix("https://storage.googleapis.com/test-bucket/summer%20photos/a%20b.jpg?"))
-        let unicode = try folder.run(["sign", "gs://test-bucket/café?#%", "--key", keyPath])
+        let unicode = try await folder.run(["sign", "gs://test-bucket/café?#%", "--key", keyPath])
         #expect(unicode.output.hasPrefix("https://storage.googleapis.com/test-bucket/caf%C3%A9%3F%23%25?"))
     }
 
     @Test("expiry: 7d is the most; longer, malformed or zero is refused with exit 1")
-    func expiryBounds() throws {
+    func expiryBounds() async throws {
         let folder = try CLIFolder()
         let keyPath = try folder.write("sa.json", try conformance().key, mode: 0o600)
-        let week = try folder.run(["sign", "gs://b-1/o", "--key", keyPath, "--expires", "7d"])
+        let week = try await folder.run(["sign", "gs://b-1/o", "--key", keyPath, "--expires", "7d"])
         #expect(week.status == 0, "\(week.errors)")
         #expect(week.output.contains("X-Goog-Expires=604800&"))
-        let seconds = try folder.run(["sign", "gs://b-1/o", "--key", keyPath, "--expires", "90"])
+        let seconds = try await folder.run(["sign", "gs://b-1/o", "--key", keyPath, "--expires", "90"])
         #expect(seconds.output.contains("X-Goog-Expires=90&"))
-        let defaulted = try folder.run(["sign", "gs://b-1/o", "--key", keyPath])
+        let defaulted = try await folder.run(["sign", "gs://b-1/o", "--key", keyPath])
         #expect(defaulted.output.contains("X-Goog-Expires=3600&"))
         for (text, message) in [("8d", "at most 7 days"), ("604801", "at most 7 days"), ("0", "at least 1 second"),
                                 ("soon", "not a duration")] {
-            let refused = try folder.run(["sign", "gs://b-1/o", "--key", keyPath, "--expires", text])
+            let refused = try await folder.run(["sign", "gs://b-1/o", "--key", keyPath, "--expires", text])
             #expect(refused.status == 1, "\(text)")
             #expect(refused.output.isEmpty)
             #expect(refused.errors.contains(message), "\(text): \(refused.errors)")
@@ -137,7 +124,7 @@ struct SignCommandTests {
     }
 
     @Test("bad input is refused with exit 1 and a clear message")
-    func refusals() throws {
+    func refusals() async throws {
         let folder = try CLIFolder()
         let key = try conformance().key
         let keyPath = try folder.write("sa.json", key, mode: 0o600)
@@ -156,7 +143,7 @@ struct SignCommandTests {
             (["sign", "gs://b-1/o", "--key", keyPath, "--field", "acl=private"], "only to --post-policy"),
         ]
         for (arguments, message) in cases {
-            let result = try folder.run(arguments)
+            let result = try await folder.run(arguments)
             #expect(result.status == 1, "\(arguments)")
             #expect(result.output.isEmpty, "\(arguments)")
             #expect(result.errors.contains(message), "\(arguments): \(result.errors)")
@@ -165,10 +152,10 @@ struct SignCommandTests {
     }
 
     @Test("--hmac-key signs GOOG4-HMAC-SHA256 exactly as the library does")
-    func hmacKey() throws {
+    func hmacKey() async throws {
         let folder = try CLIFolder()
         let keyPath = try folder.write("hmac.json", #"{"access_id": "GOOG1EXAMPLE", "secret": "bGlrZSBhIHNlY3JldA"}"#, mode: 0o600)
-        let result = try folder.run([
+        let result = try await folder.run([
             "sign", "gs://media-bucket/media/images/acme/1-x.jpg", "--hmac-key", keyPath, "--method", "PUT",
             "--header", "Content-Type: image/jpeg", "--at", "2026-01-02T03:04:05Z", "--expires", "15m",
             "--host", "127.0.0.1:8089", "--scheme", "http",
@@ -184,10 +171,10 @@ struct SignCommandTests {
     }
 
     @Test("without a key, sign uses the embedded store's key and endpoint")
-    func embeddedStoreDefault() throws {
+    func embeddedStoreDefault() async throws {
         let folder = try CLIFolder()
         try folder.write("spoolpost.yaml", "spool: spool\nstorage:\n  embedded_port: 18777\n")
-        let result = try folder.run(["sign", "gs://spoolpost-local/media/x.jpg", "--config", "spoolpost.yaml"])
+        let result = try await folder.run(["sign", "gs://spoolpost-local/media/x.jpg", "--config", "spoolpost.yaml"])
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.hasPrefix("http://127.0.0.1:18777/spoolpost-local/media/x.jpg?X-Goog-Algorithm=GOOG4-HMAC-SHA256"))
         let files = EmbeddedStoreFiles(spoolRoot: folder.directory.appendingPathComponent("spool").path)
@@ -198,7 +185,7 @@ struct SignCommandTests {
     }
 
     @Test("--post-policy prints the form URL and fields of Google's policy vectors")
-    func postPolicy() throws {
+    func postPolicy() async throws {
         let folder = try CLIFolder()
         let vectors = try conformance()
         let keyPath = try folder.write("sa.json", vectors.key, mode: 0o600)
@@ -214,7 +201,7 @@ struct SignCommandTests {
             let output = try #require(vector["policyOutput"] as? [String: Any])
             let bucket = input["bucket"] as? String ?? ""
             let object = input["object"] as? String ?? ""
-            let result = try folder.run(
+            let result = try await folder.run(
                 ["sign", "gs://\(bucket)/\(object)", "--key", keyPath, "--post-policy", "--expires",
                  String(input["expiration"] as? Int ?? 0), "--at", input["timestamp"] as? String ?? ""] + flags)
             #expect(result.status == 0, "\(result.errors)")

@@ -16,11 +16,11 @@ private func queryValue(_ url: String, _ name: String) -> String? {
 @Suite("spoolpost upload-url", .serialized)
 struct UploadURLCommandTests {
     @Test("prints the gcs path, a signed PUT URL, the headers to send and the expiry")
-    func jsonShape() throws {
+    func jsonShape() async throws {
         let folder = try CLIFolder()
         try folder.write("spoolpost.yaml", "spool: spool\n")
         let before = Date()
-        let result = try folder.run([
+        let result = try await folder.run([
             "upload-url", "--name", "Beach Day.JPG", "--type", "image", "--content-type", "image/jpeg", "--size", "48213",
             "--account", "Acme",
         ])
@@ -60,10 +60,10 @@ struct UploadURLCommandTests {
     }
 
     @Test("reels and videos, the default owner, and a configured bucket")
-    func typesOwnersAndBuckets() throws {
+    func typesOwnersAndBuckets() async throws {
         let folder = try CLIFolder()
         try folder.write("spoolpost.yaml", "spool: spool\n")
-        let reel = try parseJSON(try folder.run([
+        let reel = try parseJSON(try await folder.run([
             "upload-url", "--name", "clip.mov", "--type", "reel", "--content-type", "video/quicktime", "--size", "1000",
         ]).output)
         let user = MediaObjectName.sanitizedOwner(String(cString: getpwuid(getuid()).pointee.pw_name))
@@ -80,7 +80,7 @@ struct UploadURLCommandTests {
               hmac_key: hmac.json
               upload_url_expiry: 15m
             """)
-        let video = try bucketFolder.run([
+        let video = try await bucketFolder.run([
             "upload-url", "--name", "clip.mp4", "--type", "video", "--content-type", "video/mp4", "--size", "5000000",
             "--account", "acme",
         ])
@@ -95,7 +95,7 @@ struct UploadURLCommandTests {
     }
 
     @Test("type, MIME, name and size are validated; every problem is listed and the exit status is 1")
-    func validation() throws {
+    func validation() async throws {
         let folder = try CLIFolder()
         try folder.write("spoolpost.yaml", "spool: spool\nmedia:\n  max_image_size: 1KiB\n")
         let cases: [([String], [String])] = [
@@ -112,7 +112,7 @@ struct UploadURLCommandTests {
             ([], ["--name is required", "--type is required", "--content-type is required", "--size is required"]),
         ]
         for (arguments, messages) in cases {
-            let result = try folder.run(["upload-url"] + arguments)
+            let result = try await folder.run(["upload-url"] + arguments)
             #expect(result.status == 1, "\(arguments)")
             #expect(result.output.isEmpty, "\(arguments)")
             for message in messages {
@@ -120,11 +120,11 @@ struct UploadURLCommandTests {
             }
         }
         // Under the configured video limit (1 GiB by default) a large video is fine.
-        let large = try folder.run([
+        let large = try await folder.run([
             "upload-url", "--name", "v.mp4", "--type", "video", "--content-type", "video/mp4", "--size", "900000000",
         ])
         #expect(large.status == 0, "\(large.errors)")
-        let tooLarge = try folder.run([
+        let tooLarge = try await folder.run([
             "upload-url", "--name", "v.mp4", "--type", "video", "--content-type", "video/mp4", "--size", "1073741825",
         ])
         #expect(tooLarge.status == 1)
@@ -132,28 +132,28 @@ struct UploadURLCommandTests {
     }
 
     @Test("the N+1th URL within the window is refused, per account, across runs")
-    func rateLimit() throws {
+    func rateLimit() async throws {
         let folder = try CLIFolder()
         try folder.write("spoolpost.yaml", "spool: spool\nstorage:\n  upload_url_rate: 3/hour\n")
-        func request(_ account: String, size: String = "100") throws -> (status: Int32, output: String, errors: String) {
-            try folder.run([
+        func request(_ account: String, size: String = "100") async throws -> (status: Int32, output: String, errors: String) {
+            try await folder.run([
                 "upload-url", "--name", "a.gif", "--type", "image", "--content-type", "image/gif", "--size", size,
                 "--account", account,
             ])
         }
         for attempt in 1...3 {
-            let granted = try request("acme")
+            let granted = try await request("acme")
             #expect(granted.status == 0, "attempt \(attempt): \(granted.errors)")
         }
         // An invalid request costs nothing and is reported as invalid, not as rate-limited.
-        let invalid = try request("acme", size: "0")
+        let invalid = try await request("acme", size: "0")
         #expect(invalid.status == 1 && !invalid.errors.contains("rate limit"))
-        let refused = try request("acme")
+        let refused = try await request("acme")
         #expect(refused.status == 1)
         #expect(refused.output.isEmpty)
         #expect(refused.errors.contains("rate limit: account 'acme' has used its 3/hour upload URLs"))
         #expect(refused.errors.contains("try again in"))
-        let other = try request("globex")
+        let other = try await request("globex")
         #expect(other.status == 0, "\(other.errors)")
         let ledger = folder.directory.appendingPathComponent("spool/store/upload-url-rate/acme").path
         let lines = String(decoding: try #require(FileManager.default.contents(atPath: ledger)), as: UTF8.self)

@@ -19,24 +19,10 @@ public struct Credentials: Sendable, CustomStringConvertible {
     public var keys: [String] { values.keys.sorted() }
     public var description: String { "Credentials(\(path), keys: \(keys.joined(separator: ", ")))" }
 
-    /// Reads and checks a credentials file.
+    /// Reads and checks a credentials file (a symlink is followed, as secret mounts use them; the file it
+    /// leads to must be private).
     public static func load(path: String) throws(SpoolpostError) -> Credentials {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            throw SpoolpostError(.invalidConfig, "credentials file \(path): \(String(cString: strerror(errno)))")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw SpoolpostError(.invalidConfig, "credentials file \(path) is not a regular file")
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            let mode = String(info.st_mode & 0o777, radix: 8)
-            throw SpoolpostError(
-                .invalidConfig,
-                "credentials file \(path) has mode \(mode): it must not be readable by group or others; run `chmod 600 \(path)`")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpoolpostError(.invalidConfig, "credentials file \(path) cannot be read")
-        }
+        let data = try StorageFileIO.readPrivateFile(path, what: "credentials file")
         let root: YAMLNode?
         do {
             root = try YAMLLoader.load(Array(data))
@@ -61,40 +47,10 @@ public struct Credentials: Sendable, CustomStringConvertible {
     /// fsync, rename over the old one, fsync of the folder, so a crash leaves the old or the new file whole.
     public static func save(path: String, values: [String: String]) throws(SpoolpostError) {
         let text = YAMLWriter.write(.map(values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty
-            ? "." : (path as NSString).deletingLastPathComponent
-        let temporary = path + ".\(getpid()).tmp"
-        func failure(_ what: String) -> SpoolpostError {
-            SpoolpostError(.io, "could not save credentials file \(path) (\(what): \(String(cString: strerror(errno))))")
-        }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure("create") }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                close(fd)
-                unlink(temporary)
-                throw failure("write")
-            }
-            written += n
-        }
-        guard fsync(fd) == 0 else {
-            close(fd)
-            unlink(temporary)
-            throw failure("fsync")
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw failure("rename")
-        }
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw failure("open folder") }
-        defer { close(directoryFD) }
-        guard fsync(directoryFD) == 0 else { throw failure("fsync folder") }
+        let folder = (path as NSString).deletingLastPathComponent
+        try StorageFileIO.writeAtomically(
+            Array(text.utf8), directory: folder.isEmpty ? "." : folder, name: (path as NSString).lastPathComponent,
+            mode: 0o600, replace: true)
     }
 
     /// These credentials with some values replaced, for ``save(path:values:)``.
