@@ -62,6 +62,7 @@ def main():
         wait_for("the spool", lambda: os.path.exists(os.path.join(spool, ".lock")) and os.path.isdir(os.path.join(spool, "done")))
         time.sleep(1.0)
         idle_rss = rss_kib(daemon.pid, "VmRSS")
+        idle_anon = rss_kib(daemon.pid, "RssAnon")
         idle_cpu0 = cpu_seconds(daemon.pid)
         time.sleep(2.0)
         idle_cpu = cpu_seconds(daemon.pid) - idle_cpu0
@@ -127,7 +128,8 @@ def main():
         print(f"throughput           {args.count / elapsed:8.1f} manifests/s, {args.count / elapsed:8.1f} requests/s")
         print(f"CPU per manifest     {cpu / args.count * 1000:8.3f} ms")
         print(f"drop-to-request      p50 {pct(0.50):.2f} ms, p99 {pct(0.99):.2f} ms (paced at {args.rate:.0f}/s, {len(latencies)} samples)")
-        print(f"idle RSS             {idle_rss / 1024:8.1f} MB, idle CPU {idle_cpu * 1000:.1f} ms in 2 s")
+        print(f"idle RSS             {idle_rss / 1024:8.1f} MB ({idle_anon / 1024:.1f} MB private, the rest shared "
+              f"library pages), idle CPU {idle_cpu * 1000:.1f} ms in 2 s")
         print(f"peak RSS             {peak / 1024:8.1f} MB")
         if lateness:
             print(f"scheduled lateness   p50 {pct(0.50, lateness):.2f} ms, p99 {pct(0.99, lateness):.2f} ms, "

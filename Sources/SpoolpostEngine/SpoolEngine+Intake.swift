@@ -24,7 +24,10 @@ extension SpoolEngine {
         }
         if let scheduled = listing[.scheduled] { noticeScheduledRemovals(present: Set(scheduled)) }
         if let publishing = listing[.publishing] { await adoptPublishingArrivals(publishing) }
-        if let pending = listing[.pending] { await takePending(pending) }
+        if let pending = listing[.pending] {
+            lastPendingCount = pending.count
+            await takePending(pending)
+        }
     }
 
     /// A manifest deleted (or moved away by `spoolpost cancel`) from scheduled/ is cancelled.

@@ -65,6 +65,10 @@ public actor SpoolEngine: Service {
     var retryQueue = FIFO<Job>()
     var scheduledTimes = DueQueue<String>()
     var retryTimes = DueQueue<String>()
+    /// When the folders were last listed, and how many names pending/ held then.
+    var lastScanAt = ContinuousClock.now
+    var lastPendingCount = 0
+    var deferredScan: Task<Void, Never>?
     /// Jobs holding a worker slot: a slot is for a post's requests, so it is given back once the last
     /// response is in, while the outcome is still being committed.
     var runningJobs = 0
@@ -161,9 +165,10 @@ public actor SpoolEngine: Service {
                 if activeJobs == 0 && intakeTasks == 0 { break }
                 continue
             }
-            if rescanRequested {
+            if rescanRequested, !deferScanWhilePendingIsLarge() {
                 let folders = foldersToScan
                 foldersToScan = []
+                lastScanAt = ContinuousClock.now
                 await scanFolders(folders)
                 if let fatalError { throw fatalError }
             }
@@ -173,6 +178,28 @@ public actor SpoolEngine: Service {
             if settings.once && isIdleForOnce { break }
         }
         if let fatalError { throw fatalError }
+    }
+
+    /// With thousands of files waiting in pending/, listing it for every arrival costs more than taking the
+    /// files: arrivals are then gathered for a moment (5 µs per waiting name, at most 20 ms) and listed once.
+    /// Small spools are listed at once, so a post dropped alone is taken without delay.
+    private func deferScanWhilePendingIsLarge() -> Bool {
+        guard lastPendingCount > 256, foldersToScan.contains(.pending) else { return false }
+        let wait = Duration.microseconds(min(20_000, lastPendingCount * 5))
+        let due = lastScanAt + wait
+        guard ContinuousClock.now < due else { return false }
+        if deferredScan == nil {
+            deferredScan = Task { [weak self] in
+                try? await Task.sleep(until: due, clock: .continuous)
+                await self?.deferredScanFired()
+            }
+        }
+        return true
+    }
+
+    private func deferredScanFired() {
+        deferredScan = nil
+        poke()
     }
 
     /// `--once` is done when nothing is queued, running, or waiting for a retry due in this run.

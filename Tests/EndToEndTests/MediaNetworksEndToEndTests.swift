@@ -26,9 +26,10 @@ struct MediaNetworksEndToEndTests {
         try "access_token: sandbox-token\n".write(toFile: credentials, atomically: true, encoding: .utf8)
         chmod(credentials, 0o600)
         return try await DaemonHarness(
-            // A slow embedded store (2 MiB/s), so the upload is surely under way when the test kills the daemon.
+            // A slow embedded store (1 MiB/s), so the upload is surely under way when the test kills the daemon,
+            // even on a loaded machine.
             extraConfig: "storage:\n  resumable_threshold: 1MiB\n  chunk_size: 256KiB\n  retention: 1s\n"
-                + "  embedded_upload_rate: 2MiB\n",
+                + "  embedded_upload_rate: 1MiB\n",
             extraAccounts: { base in
                 """
                   insta:
@@ -61,9 +62,10 @@ struct MediaNetworksEndToEndTests {
         defer { harness.stop() }
         let media = harness.spool.appendingPathComponent("media")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
-        let size = 12 << 20
+        let size = 16 << 20
         try Data(Self.video(size: size)).write(to: media.appendingPathComponent("clip.mp4"))
         try Data(MediaEndToEndTests.png).write(to: media.appendingPathComponent("still.png"))
+        try Data(Self.video(size: 1_200_000)).write(to: media.appendingPathComponent("short.mp4"))
         try await harness.startDaemon()
 
         try harness.dropRenamed("clip.yaml", """
@@ -108,12 +110,12 @@ struct MediaNetworksEndToEndTests {
         let networks = harness.sandbox.store.all.map(\.network).sorted()
         #expect(networks == ["instagram", "youtube"])
 
-        // An image and the video together, to a network that fetches both by URL (a Threads carousel).
+        // An image and a video together, to a network that fetches both by URL (a Threads carousel).
         try harness.dropRenamed("both.yaml", """
             text: Still and moving
             media:
               - file: still.png
-              - file: clip.mp4
+              - file: short.mp4
             targets: [threads]
             """)
         try await harness.waitFor("both.yaml in done/", timeout: 120) { harness.names("done").contains("both.status.yaml") }
