@@ -1,4 +1,5 @@
 import Foundation
+import SpoolpostCore
 import SpoolpostIO
 import SpoolpostSandbox
 import Testing
@@ -64,6 +65,23 @@ struct MediaEndToEndTests {
         // Tampering with the signed URL is refused, as GCS does.
         let tampered = try await http.execute(HTTPRequest(url: url.replacingOccurrences(of: "X-Goog-Expires=", with: "X-Goog-Expires=1")))
         #expect(tampered.status == 403)
+        #expect(tampered.bodyText.contains("<Code>SignatureDoesNotMatch</Code>"))
+        // A URL signed with the store's own key, but expired, is refused as GCS refuses it.
+        let objectLine = try #require(status.split(separator: "\n").first { $0.contains("object: media/") })
+        let object = String(objectLine.split(separator: " ").last ?? "")
+        let stale = try await harness.command([
+            "sign", "gs://spoolpost-local/\(object)", "--config", harness.configPath,
+            "--at", RFC3339.format(Date().addingTimeInterval(-7200)), "--expires", "1h",
+        ])
+        #expect(stale.status == 0, "\(stale.errors)")
+        let expired = try await http.execute(HTTPRequest(url: stale.output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(expired.status == 400)
+        #expect(expired.bodyText.contains("<Code>ExpiredToken</Code>"))
+        // The same, signed now, is served.
+        let fresh = try await harness.command(["sign", "gs://spoolpost-local/\(object)", "--config", harness.configPath])
+        let served = try await http.execute(HTTPRequest(url: fresh.output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(served.status == 200)
+        #expect(served.body == Self.png)
     }
 
     @Test("content that is not an accepted media type is refused at validation with its line and column")

@@ -19,13 +19,14 @@ struct MediaNetworksEndToEndTests {
         return bytes
     }
 
-    static func harness() async throws -> DaemonHarness {
+    static func harness(faults: SandboxFaults = SandboxFaults(), chunkBytes: Int = 8 << 20) async throws -> DaemonHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spoolpost-creds-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let credentials = directory.appendingPathComponent("sandbox.yaml").path
         try "access_token: sandbox-token\n".write(toFile: credentials, atomically: true, encoding: .utf8)
         chmod(credentials, 0o600)
         return try await DaemonHarness(
+            faults: faults,
             // A slow embedded store (1 MiB/s), so the upload is surely under way when the test kills the daemon,
             // even on a loaded machine.
             extraConfig: "storage:\n  resumable_threshold: 1MiB\n  chunk_size: 256KiB\n  retention: 1s\n"
@@ -49,6 +50,7 @@ struct MediaNetworksEndToEndTests {
                     api_base: \(base)/www.googleapis.com/youtube/v3
                     upload_base: \(base)/www.googleapis.com/upload/youtube/v3
                     oauth_base: \(base)/oauth2.googleapis.com/token
+                    chunk_bytes: \(chunkBytes)
                     credentials: \(credentials)
                 """
             })
@@ -131,5 +133,48 @@ struct MediaNetworksEndToEndTests {
         #expect(Self.count(cleanup.output, "deleted gs://spoolpost-local/") == 3)
         #expect(MediaEndToEndTests.objectFiles(harness).isEmpty)
         #expect(harness.read("done", "clip.status.yaml")?.contains("state: DELETED") == true)
+    }
+
+    @Test("SIGKILL in the middle of a YouTube upload: the restart resumes the recorded session, one video")
+    func killedYouTubeUploadResumes() async throws {
+        // The session start and the first two chunks each wait 3 s at the receiver: the daemon is killed while
+        // the second chunk waits, with the session and the first chunk's offset recorded.
+        let faults = SandboxFaults([
+            SandboxFaultRule(pathPrefix: "/www.googleapis.com/upload/youtube/v3/videos", count: 3, action: .delay(seconds: 3)),
+        ])
+        let harness = try await Self.harness(faults: faults, chunkBytes: 256 << 10)
+        defer { harness.stop() }
+        let media = harness.spool.appendingPathComponent("media")
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        try Data(Self.video(size: 1 << 20)).write(to: media.appendingPathComponent("tube.mp4"))
+        try await harness.startDaemon()
+        try harness.dropRenamed("tube.yaml", """
+            text: Resumable
+            media:
+              - file: tube.mp4
+            targets:
+              - platform: youtube
+                title: Resumed upload
+            """)
+        try await harness.waitFor("the session and a confirmed offset", timeout: 120) {
+            guard let status = harness.read("publishing", "tube.status.yaml"), status.contains("session: ") else {
+                return false
+            }
+            return status.range(of: #"offset: "?[1-9]"#, options: .regularExpression) != nil
+        }
+        harness.signal(SIGKILL)
+        _ = try await harness.waitForExit()
+        let cut = try #require(harness.read("publishing", "tube.status.yaml"))
+        #expect(cut.contains("status: SENDING"))
+        #expect(cut.contains("public_step_started: false"))
+
+        try await harness.startDaemon()
+        try await harness.waitFor("tube.yaml in done/", timeout: 120) { harness.names("done").contains("tube.status.yaml") }
+        let done = try #require(harness.read("done", "tube.status.yaml"))
+        #expect(done.contains("status: SUCCESS"))
+        #expect(done.contains("www.youtube.com/watch?v="))
+        #expect(harness.log.contains("resumes from the recorded steps"))
+        // One video: the second run carried on with the session the first one opened.
+        #expect(harness.sandbox.store.all.filter { $0.network == "youtube" }.count == 1)
     }
 }
