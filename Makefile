@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config openssl
 BENCH_ARGS ?=
 
 .PHONY: all deps build release run test bench clean
