@@ -399,6 +399,8 @@ public struct InstagramAdapter: PublishingAdapter {
     private var headers: [HTTPHeader] { [HTTPHeader(name: "Authorization", value: "Bearer \(accessToken)")] }
 
     private func execute(_ request: HTTPRequest, repeatable: Bool) async throws(SpoolpostError) -> [String: Any] {
+        var request = request
+        request.freshConnection = !repeatable
         let response: HTTPResponse
         do {
             response = try await http.execute(request)

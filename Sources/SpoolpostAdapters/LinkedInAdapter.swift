@@ -408,6 +408,8 @@ public struct LinkedInAdapter: PublishingAdapter {
     private func execute(_ request: HTTPRequest, what: String, repeatable: Bool = true) async throws(SpoolpostError)
         -> HTTPResponse
     {
+        var request = request
+        request.freshConnection = !repeatable
         do {
             return try await http.execute(request)
         } catch {

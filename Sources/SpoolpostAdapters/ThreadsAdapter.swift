@@ -334,6 +334,7 @@ public struct ThreadsAdapter: PublishingAdapter {
         var refreshed = false
         while true {
             var request = HTTPRequest(method: method, url: url)
+            request.freshConnection = !repeatable
             request.headers = [HTTPHeader(name: "Authorization", value: "Bearer \(token.accessToken)")]
             if method == "POST" {
                 request.headers.append(HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"))

@@ -399,6 +399,7 @@ public struct XAdapter: PublishingAdapter {
         var refreshed = false
         while true {
             var signed = request
+            signed.freshConnection = !repeatable
             switch authorization {
             case .oauth1(let signer):
                 signed.headers.append(

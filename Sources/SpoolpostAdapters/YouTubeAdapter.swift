@@ -257,13 +257,15 @@ public struct YouTubeAdapter: PublishingAdapter {
             let length = min(chunkBytes, total - offset)
             let isLast = offset + length == total
             if isLast { try await progress.beginPublicStep() }
-            let request = HTTPRequest(
+            var request = HTTPRequest(
                 method: "PUT", url: session,
                 headers: [
                     HTTPHeader(name: "Content-Range", value: "bytes \(offset)-\(offset + length - 1)/\(total)"),
                     HTTPHeader(name: "Content-Type", value: payload.mimeType ?? "application/octet-stream"),
                 ],
                 body: payload.body(offset: offset, length: length), timeout: 900)
+            // The last chunk creates the video: never let a dead kept-alive connection send it twice.
+            request.freshConnection = isLast
             let state: UploadState
             do {
                 state = try await sendUpload(request)

@@ -169,6 +169,20 @@ import Testing
         }
     }
 
+    @Test func aFreshConnectionRequestNeverRidesAKeptAliveConnection() async throws {
+        try await LoopbackHTTPServer.with { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            _ = try await client.execute(HTTPRequest(method: "POST", url: server.baseURL + "/echo", body: .bytes([1])))
+            var publishing = HTTPRequest(method: "POST", url: server.baseURL + "/echo", body: .bytes([2]))
+            publishing.freshConnection = true
+            let response = try await client.execute(publishing)
+            #expect(response.body == [2])
+            #expect(server.requestCount == 2)
+            #expect(server.connectionCount == 2)
+        }
+    }
+
     @Test func gzipResponseIsDecoded() async throws {
         let compressed: [UInt8] = [
             0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51,

@@ -11,6 +11,10 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Double
     /// Largest response body accepted (after content decoding); a longer one fails with `.responseTooLarge`.
     public var maxResponseBytes: Int
+    /// Sends on a new connection rather than a kept-alive one. For a request that must not be repeated: libcurl
+    /// silently sends a request again on a fresh connection when a reused one turns out dead, and a server may
+    /// have acted on the first copy.
+    public var freshConnection = false
 
     public init(
         method: String = "GET",
