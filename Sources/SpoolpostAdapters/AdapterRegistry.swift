@@ -23,6 +23,11 @@ public struct AdapterRegistry: Sendable {
                 if let path = account.credentialsPath {
                     credentials = try Credentials.load(path: Self.resolve(path, against: baseDirectory))
                 }
+                if let text = account.string("max_concurrent"), (Int(text) ?? 0) < 1 {
+                    throw SpoolpostError(
+                        .invalidConfig,
+                        "account '\(account.name)': max_concurrent '\(text)' is not a positive whole number")
+                }
                 switch account.platform {
                 case .webhook:
                     built.append(try WebhookAdapter(account: account, credentials: credentials, http: http))

@@ -94,6 +94,7 @@ extension SpoolEngine {
             )
         }
         let failure = mediaError
+        let gates = accountGates
         await withTaskGroup(of: (Int, PublishOutcome).self) { group in
             for (adapter, request, progress) in requests {
                 group.addTask {
@@ -103,7 +104,10 @@ extension SpoolEngine {
                             .invalidConfig,
                             "no account '\(request.target.account)' in the config any more; add it back and run `spoolpost retry \(request.postID)`")))
                     }
-                    return (request.target.index, await adapter.publish(request, progress: progress))
+                    guard let gate = gates[request.target.account] else {
+                        return (request.target.index, await adapter.publish(request, progress: progress))
+                    }
+                    return (request.target.index, await gate.run { await adapter.publish(request, progress: progress) })
                 }
             }
             var outstanding = requests.count

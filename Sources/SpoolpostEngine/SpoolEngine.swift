@@ -52,6 +52,9 @@ public actor SpoolEngine: Service {
     /// Uploads and signs media; nil where no storage is set up (posts with `file:` or `gcs:` media then fail).
     let media: MediaStager?
     let settings: EngineSettings
+    /// Per account, the cap on requests in flight (`max_concurrent:`, default ``defaultMaxConcurrent``).
+    let accountGates: [String: ConcurrencyGate]
+    static let defaultMaxConcurrent = 3
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -100,6 +103,9 @@ public actor SpoolEngine: Service {
         self.committer = GroupCommitter(spool: spool)
         self.adapters = adapters
         self.media = media
+        self.accountGates = settings.configuration.accounts.mapValues { account in
+            ConcurrencyGate(limit: account.string("max_concurrent").flatMap { Int($0) } ?? Self.defaultMaxConcurrent)
+        }
         self.settings = settings
         self.logger = logger
         self.now = now

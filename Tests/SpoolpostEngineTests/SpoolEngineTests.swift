@@ -148,6 +148,23 @@ import Testing
         #expect(harness.record(.done, "pair")?.status == .success)
     }
 
+    @Test func requestsToOneAccountAreCappedByMaxConcurrent() async throws {
+        let harness = try EngineHarness(settings: ["max_concurrent": "2"])
+        harness.adapter().hold()
+        try await harness.withRunningEngine { _ in
+            for index in 0..<4 {
+                try harness.drop("p\(index).yaml", EngineHarness.manifest(id: "p\(index)"))
+            }
+            // Four workers take the four posts, but only two requests reach the account at once.
+            await eventually("two requests in flight") { harness.adapter().heldCount == 2 }
+            #expect(await staysTrue(for: 0.5) { harness.adapter().heldCount == 2 })
+            #expect((0..<4).filter { harness.exists(.publishing, "p\($0).yaml") }.count == 4)
+            harness.adapter().release()
+            await eventually("every post in done/") { (0..<4).allSatisfy { harness.exists(.done, "p\($0).status.yaml") } }
+        }
+        #expect(harness.adapter().callCount == 4)
+    }
+
     @Test func aScheduledPostWaitsInScheduledUntilItsTime() async throws {
         let harness = try EngineHarness()
         let at = harness.clock.now.addingTimeInterval(3600)

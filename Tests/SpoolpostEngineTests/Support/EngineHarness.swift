@@ -32,7 +32,8 @@ final class EngineHarness: Sendable {
 
     init(
         accounts: [String] = ["hooks"], delivery: DeliveryGuarantee = .atMostOnce,
-        retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: 2, maxDelay: 3600)
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: 2, maxDelay: 3600),
+        settings: [String: String] = [:]
     ) throws {
         root = NSTemporaryDirectory() + "spoolpost-engine-\(UUID().uuidString)"
         spool = try SpoolDirectory(root: root, create: true)
@@ -40,7 +41,11 @@ final class EngineHarness: Sendable {
         adapters = Dictionary(uniqueKeysWithValues: accounts.map { ($0, ScriptedAdapter(account: $0)) })
         configuration = Configuration(
             spoolPath: root, workers: 4, retry: retry, delivery: delivery,
-            accounts: Dictionary(uniqueKeysWithValues: accounts.map { ($0, AccountConfig(name: $0, platform: .webhook)) }))
+            accounts: Dictionary(uniqueKeysWithValues: accounts.map { name in
+                (name, AccountConfig(
+                    name: name, platform: .webhook,
+                    settings: settings.mapValues { YAMLNode(.scalar($0), mark: SourceMark(line: 1, column: 1)) }))
+            }))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
