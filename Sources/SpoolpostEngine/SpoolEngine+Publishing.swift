@@ -11,12 +11,12 @@ extension SpoolEngine {
     ) async {
         let fileName = stem + SpoolNames.extensionPart(of: name)
         var record = PostRecord(manifest: manifest, fileName: fileName, now: now(), warnings: warnings.map(\.description))
-        let due = record.dueTargets(at: now())
+        let due = holdBackPausedAccounts(&record, due: record.dueTargets(at: now()))
         record.beginAttempts(due, now: now(), publicStepFirst: publicStepFirst(manifest))
         posts[stem] = Post(stem: stem, fileName: fileName, state: .publishing, manifest: manifest, record: record, busy: true)
-        let result = await commit(SpoolTransaction(
-            writes: [statusWrite(.publishing, stem: stem, record)],
-            moves: [.init(name: name, from: .pending, to: .publishing, newName: fileName)]))
+        var intake = progressTransaction(stem: stem, record)
+        intake.moves = [.init(name: name, from: .pending, to: .publishing, newName: fileName)]
+        let result = await commit(intake)
         claimedPending.remove(name)
         guard case .committed = result else {
             // The file left pending/ meanwhile (cancelled or removed): nothing was sent.
@@ -33,20 +33,19 @@ extension SpoolEngine {
     /// A scheduled post whose time came, or a publishing post whose retries are due.
     func publishDueTargets(stem: String, slot: WorkerSlot) async {
         guard var post = posts[stem] else { return }
-        let due = post.record.dueTargets(at: now())
-        guard !due.isEmpty else {
+        guard !post.record.dueTargets(at: now()).isEmpty else {
             post.busy = false
             posts[stem] = post
             return
         }
+        let due = holdBackPausedAccounts(&post.record, due: post.record.dueTargets(at: now()))
         post.record.beginAttempts(due, now: now(), publicStepFirst: publicStepFirst(post.manifest))
-        var transaction = SpoolTransaction(writes: [statusWrite(.publishing, stem: stem, post.record)])
+        // Status and retry file in publishing/ (the retry file only while some target waits).
+        var transaction = progressTransaction(stem: stem, post.record)
         let from = post.state
         if from == .scheduled {
             transaction.moves = [.init(name: post.fileName, from: .scheduled, to: .publishing, newName: post.fileName)]
-            transaction.removals = [.init(state: .scheduled, name: SpoolNames.statusName(forStem: stem))]
-        } else {
-            transaction.removals = [.init(state: .publishing, name: SpoolNames.retryName(forStem: stem))]
+            transaction.removals.append(.init(state: .scheduled, name: SpoolNames.statusName(forStem: stem)))
         }
         posts[stem] = post
         guard case .committed = await commit(transaction) else {
@@ -70,6 +69,15 @@ extension SpoolEngine {
     /// needs the bucket is uploaded and signed first; if that fails, every target of the attempt fails with it.
     private func send(stem: String, targets: [Int], slot: WorkerSlot) async {
         guard posts[stem] != nil else { return }
+        guard !targets.isEmpty else {
+            // Every due target waits for its account's pause: the retry timer brings the post back.
+            if var post = posts[stem] {
+                post.busy = false
+                posts[stem] = post
+                if post.state == .publishing, let next = post.record.nextRetryAt { retryTimes.insert(stem, due: next) }
+            }
+            return
+        }
         var prepared: [PreparedMedia]? = posts[stem]?.manifest.media.map(PreparedMedia.init(unprepared:))
         var mediaError: SpoolpostError? = nil
         if let manifest = posts[stem]?.manifest, MediaStager.needsStorage(manifest) {
@@ -123,6 +131,38 @@ extension SpoolEngine {
         if post.state == .publishing, let next = post.record.nextRetryAt {
             retryTimes.insert(stem, due: next)
         }
+    }
+
+    /// Due targets whose account is paused are held back, without using an attempt, until the pause ends;
+    /// returns the others.
+    private func holdBackPausedAccounts(_ record: inout PostRecord, due: [Int]) -> [Int] {
+        let current = now()
+        return due.filter { index in
+            guard let until = accountNotBefore[record.targets[index].account], until > current else { return true }
+            record.deferTarget(index, until: until, now: current)
+            return false
+        }
+    }
+
+    /// A network said to wait (a rate limit with a time): nothing more goes to that account until then, across
+    /// posts and restarts.
+    private func pauseAccount(_ account: String, for error: SpoolpostError, post: String) async {
+        guard error.code == .rateLimit, let seconds = error.retryAfter, seconds > 0 else { return }
+        let until = now().addingTimeInterval(seconds)
+        guard until > (accountNotBefore[account] ?? .distantPast) else { return }
+        accountNotBefore[account] = until
+        let pauses = AccountPauses(spoolRoot: spool.root)
+        let reason = error.message
+        let saved = await BlockingWork.run { () -> String? in
+            do throws(SpoolpostError) {
+                try pauses.record(account: account, until: until, reason: reason)
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        log(.warning, "account paused by its network until \(RFC3339.format(until))", post: post,
+            ["account": "\(account)", "saved": "\(saved == nil ? "yes" : "no: \(saved ?? "")")"])
     }
 
     /// Whether each target's adapter publishes with its first request (see ``PublishingAdapter``). Media
@@ -218,6 +258,11 @@ extension SpoolEngine {
     }
 
     private func record(_ outcome: PublishOutcome, target index: Int, stem: String) async {
+        // First, before this post's record is read: the pause is written off the actor, and other targets of
+        // the post may record steps meanwhile.
+        if case .failed(let error) = outcome, let current = posts[stem] {
+            await pauseAccount(current.record.targets[index].account, for: error, post: current.manifest.id)
+        }
         guard var post = posts[stem] else { return }
         let target = post.record.targets[index]
         let metadata: Logger.Metadata = [

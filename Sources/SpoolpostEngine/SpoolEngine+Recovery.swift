@@ -32,6 +32,9 @@ extension SpoolEngine {
     func recover() async throws {
         let spool = self.spool
         _ = await BlockingWork.run { try? spool.removeStaleTemporaryFiles() }
+        let pauses = AccountPauses(spoolRoot: spool.root)
+        let current = now()
+        accountNotBefore = await BlockingWork.run { pauses.load(now: current) }
         let listing = await BlockingWork.run { SpoolListing.take(spool) }
         await reconcileSidecars(listing, only: nil)
         let settled = await BlockingWork.run { SpoolListing.take(spool) }

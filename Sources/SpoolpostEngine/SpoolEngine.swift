@@ -55,6 +55,8 @@ public actor SpoolEngine: Service {
     /// Per account, the cap on requests in flight (`max_concurrent:`, default ``defaultMaxConcurrent``).
     let accountGates: [String: ConcurrencyGate]
     static let defaultMaxConcurrent = 3
+    /// Accounts a network asked us to leave alone until a time (see ``AccountPauses``).
+    var accountNotBefore: [String: Date] = [:]
     let logger: Logger
     let now: @Sendable () -> Date
 

@@ -307,6 +307,41 @@ import Testing
         #expect(harness.record(.done, "again")?.status == .success)
     }
 
+    @Test func aRateLimitPausesTheAccountForEveryPostAndAcrossARestart() async throws {
+        let harness = try EngineHarness()
+        harness.adapter().script([
+            .failed(SpoolpostError(.rateLimit, "too many requests", retryable: true, retryAfter: 600)),
+        ])
+        try await harness.withRunningEngine { _ in
+            try harness.drop("first.yaml", EngineHarness.manifest(id: "first"))
+            await eventually("first waits for its retry") { harness.exists(.publishing, "first.retry") }
+            // Another post to the same account is held back without an attempt or a request.
+            try harness.drop("second.yaml", EngineHarness.manifest(id: "second"))
+            await eventually("second waits too") { harness.exists(.publishing, "second.retry") }
+        }
+        #expect(harness.adapter().callCount == 1)
+        let second = try #require(harness.record(.publishing, "second"))
+        #expect(second.targets.first?.status == .retrying)
+        #expect(second.targets.first?.attempts == 0)
+        let pause = try #require(FileManager.default.contents(atPath: harness.root + "/accounts/hooks.not-before"))
+        #expect(String(decoding: pause, as: UTF8.self).contains("not_before:"))
+
+        // After a restart the pause still holds for a new post; once it is over, everything goes out.
+        harness.clock.advance(by: 60)
+        try await harness.withRunningEngine { _ in
+            try harness.drop("third.yaml", EngineHarness.manifest(id: "third"))
+            await eventually("third waits") { harness.exists(.publishing, "third.retry") }
+        }
+        #expect(harness.adapter().callCount == 1)
+        harness.clock.advance(by: 600)
+        try await harness.withRunningEngine { _ in
+            await eventually("all three in done/") {
+                ["first", "second", "third"].allSatisfy { harness.exists(.done, "\($0).status.yaml") }
+            }
+        }
+        #expect(harness.adapter().callCount == 4)
+    }
+
     @Test func aGracefulStopLetsTheRequestInFlightFinish() async throws {
         let harness = try EngineHarness()
         harness.adapter().hold()

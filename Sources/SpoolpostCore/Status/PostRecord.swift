@@ -93,6 +93,16 @@ public struct PostRecord: Sendable, Hashable {
         updatedAt = now
     }
 
+    /// Holds a due target back without an attempt (its account is rate limited until `until`): it waits like a
+    /// retry and keeps its attempts.
+    public mutating func deferTarget(_ index: Int, until: Date, now: Date) {
+        targets[index].status = .retrying
+        targets[index].nextAttemptAt = until
+        targets[index].retryDelay = max(0, until.timeIntervalSince(now))
+        status = .publishing
+        updatedAt = now
+    }
+
     /// Records that an attempt is about to send the request that makes the post public.
     public mutating func beginPublicStep(_ index: Int, now: Date) {
         targets[index].publicStepStarted = true
