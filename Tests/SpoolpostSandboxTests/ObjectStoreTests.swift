@@ -302,3 +302,42 @@ struct GCSObjectClientTransportTests {
         }
     }
 }
+
+@Suite("Embedded object store: bucket-level requests")
+struct ObjectStoreBucketTests {
+    static func bucketURL(_ store: StoreHarness, method: String = "GET", query: [String: String] = [:]) throws -> String {
+        try GCSURLSigner(hmacKey: testHMACKey).signedURL(for: GCSSigningRequest(
+            bucket: bucket, object: nil, method: method, expiration: 600, date: baseTime, scheme: "http",
+            endpoint: store.endpoint, queryParameters: query))
+    }
+
+    @Test("GET on the bucket lists its objects by prefix, in name order, with max-keys; other methods are refused")
+    func listing() async throws {
+        try await withStore { store, http in
+            let client = store.client(http: http)
+            for (name, size) in [("media/b.jpg", 300), ("media/a.jpg", 200), ("other.txt", 100)] {
+                let bytes = testBytes(size, seed: UInt64(size))
+                try await client.upload(
+                    object: name, contentType: "image/jpeg", file: try store.file(bytes), size: Int64(size),
+                    md5: Digest.md5(bytes))
+            }
+            let listed = try await http.execute(HTTPRequest(url: try Self.bucketURL(store, query: ["prefix": "media/"])))
+            #expect(listed.status == 200)
+            let keys = listed.bodyText.components(separatedBy: "<Key>").dropFirst().map { $0.prefix { $0 != "<" } }
+            #expect(keys == ["media/a.jpg", "media/b.jpg"])
+            #expect(listed.bodyText.contains("<Size>200</Size>"))
+            #expect(listed.bodyText.contains("<IsTruncated>false</IsTruncated>"))
+
+            let first = try await http.execute(HTTPRequest(url: try Self.bucketURL(store, query: ["max-keys": "1"])))
+            #expect(first.bodyText.contains("<Key>media/a.jpg</Key>"))
+            #expect(first.bodyText.contains("<IsTruncated>true</IsTruncated>"))
+            #expect(!first.bodyText.contains("<Key>other.txt</Key>"))
+
+            let head = try await http.execute(HTTPRequest(method: "HEAD", url: try Self.bucketURL(store, method: "HEAD")))
+            #expect(head.status == 200)
+            let delete = try await http.execute(HTTPRequest(method: "DELETE", url: try Self.bucketURL(store, method: "DELETE")))
+            #expect(delete.status == 405)
+            #expect(xmlCode(delete) == "MethodNotAllowed")
+        }
+    }
+}

@@ -107,6 +107,16 @@ final class ObjectStoreDisk: Sendable {
         try readJSON(StoredObject.self, at: metadataPath(bucket: bucket, name: name))
     }
 
+    /// The objects of `bucket` whose names start with `prefix`, in name order.
+    func objects(bucket: String, prefix: String) throws -> [StoredObject] {
+        let folder = bucketDirectory(bucket)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return try names.filter { $0.hasSuffix(".json") }
+            .compactMap { try readJSON(StoredObject.self, at: folder + "/" + $0) }
+            .filter { $0.name.hasPrefix(prefix) }
+            .sorted { $0.name < $1.name }
+    }
+
     /// Makes the finished file at `dataFile` the current version of the object.
     func commitObject(
         bucket: String, name: String, dataFile: String, contentType: String, size: Int64, md5: [UInt8], now: Date

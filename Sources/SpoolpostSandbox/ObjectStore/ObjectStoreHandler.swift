@@ -66,7 +66,7 @@ struct ObjectStoreHandler: Sendable {
             throw ObjectStoreResponses.noSuchBucket(bucket)
         }
         guard let object else {
-            throw ObjectStoreResponses.notImplemented("Bucket-level requests are not supported by this store.")
+            return try await bucketRequest(request, incoming: incoming, bucket: bucket)
         }
         try Self.validate(objectName: object)
         switch request.method {
@@ -197,6 +197,31 @@ struct ObjectStoreHandler: Sendable {
     }
 
     // MARK: Resumable sessions
+
+    /// A request on the bucket itself: GET lists its objects (`prefix`, `max-keys`, `marker`), HEAD says it
+    /// exists. The store's buckets are fixed by its configuration, so creating or deleting one is not allowed.
+    private func bucketRequest(
+        _ request: Request, incoming: GCSIncomingRequest, bucket: String
+    ) async throws -> Response {
+        switch request.method {
+        case .head:
+            return Response(status: .ok)
+        case .get:
+            let query = try incoming.queryItems()
+            func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
+            let prefix = value("prefix") ?? ""
+            let marker = value("marker") ?? ""
+            guard let limit = Int(value("max-keys") ?? "1000"), limit >= 0 else {
+                throw GCSIncomingError.invalidArgument("max-keys must be a whole number.")
+            }
+            let all = try await disk.perform { try disk.objects(bucket: bucket, prefix: prefix) }
+            let after = all.filter { $0.name > marker }
+            return ObjectStoreResponses.listing(
+                bucket: bucket, prefix: prefix, objects: Array(after.prefix(limit)), truncated: after.count > limit)
+        default:
+            throw ObjectStoreResponses.methodNotAllowed(request.method.rawValue)
+        }
+    }
 
     private func startSession(
         _ request: Request, incoming: GCSIncomingRequest, bucket: String, name: String

@@ -50,11 +50,27 @@ enum ObjectStoreResponses {
         )
     }
 
-    static func notImplemented(_ details: String) -> GCSIncomingError {
-        GCSIncomingError(
-            code: "NotImplemented", status: 501, message: "A header or query you provided requested a function "
-                + "that is not implemented.", details: details
-        )
+    /// The XML API's object listing (`GET /BUCKET?prefix=…`): `ListBucketResult` with one `Contents` per object.
+    static func listing(bucket: String, prefix: String, objects: [StoredObject], truncated: Bool) -> Response {
+        var xml = "<?xml version='1.0' encoding='UTF-8'?><ListBucketResult xmlns='http://doc.s3.amazonaws.com/2006-03-01'>"
+        xml += "<Name>\(HTMLEscaping.escape(bucket))</Name><Prefix>\(HTMLEscaping.escape(prefix))</Prefix>"
+        xml += "<Marker></Marker><IsTruncated>\(truncated)</IsTruncated>"
+        if truncated, let last = objects.last { xml += "<NextMarker>\(HTMLEscaping.escape(last.name))</NextMarker>" }
+        for object in objects {
+            let modified = RFC3339.format(Date(timeIntervalSince1970: object.created))
+            xml += "<Contents><Key>\(HTMLEscaping.escape(object.name))</Key><Generation>\(object.generation)</Generation>"
+            xml += "<LastModified>\(modified)</LastModified><ETag>\(HTMLEscaping.escape(etag(object)))</ETag>"
+            xml += "<Size>\(object.size)</Size></Contents>"
+        }
+        xml += "</ListBucketResult>"
+        var headers = HTTPFields()
+        headers[.contentType] = "application/xml; charset=UTF-8"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: xml)))
+    }
+
+    /// The object's ETag: its MD5 in hex, quoted.
+    static func etag(_ object: StoredObject) -> String {
+        "\"\(Data(base64Encoded: object.md5).map { Hex.encode($0) } ?? object.md5)\""
     }
 
     static func methodNotAllowed(_ method: String) -> GCSIncomingError {
@@ -76,7 +92,7 @@ enum ObjectStoreResponses {
     static func objectHeaders(_ object: StoredObject) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = object.contentType
-        headers[.eTag] = "\"\(Data(base64Encoded: object.md5).map { Hex.encode($0) } ?? object.md5)\""
+        headers[.eTag] = etag(object)
         headers[fieldName("x-goog-hash")] = "md5=\(object.md5)"
         headers[fieldName("x-goog-stored-content-length")] = String(object.size)
         headers[fieldName("x-goog-stored-content-encoding")] = "identity"
