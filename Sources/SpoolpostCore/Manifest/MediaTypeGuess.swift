@@ -2,11 +2,6 @@
 /// multipost `type` or the extension of its object name or URL path. A guess for validation only; the
 /// bytes decide once they are read.
 enum MediaTypeGuess {
-    static let byExtension = [
-        "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
-        "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime",
-    ]
-
     static func mimeType(for reference: MediaReference) -> String? {
         let name: String
         switch reference.source {
@@ -14,10 +9,7 @@ enum MediaTypeGuess {
         case .gcs(_, let object): name = object
         case .url(let url): name = String(url.split(separator: "?", maxSplits: 1).first ?? "")
         }
-        let last = name.split(separator: "/").last.map(String.init) ?? name
-        if let dot = last.lastIndex(of: "."), let type = byExtension[last[last.index(after: dot)...].lowercased()] {
-            return type
-        }
+        if let type = MediaType(fileName: name) { return type.mimeType }
         switch reference.kindHint {
         case "VIDEO", "REEL": return "video/mp4"
         case "IMAGE": return "image/jpeg"

@@ -28,10 +28,9 @@ public struct AccountPauses: Sendable {
 
     /// Records that `account` must not be sent anything before `until`, durably.
     public func record(account: String, until: Date, reason: String) throws(SpoolpostError) {
-        // Account names become file names: only plain ones are recorded (the pause still holds in memory).
-        guard !account.isEmpty, !account.hasPrefix("."),
-            account.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) })
-        else { return }
+        // Account names become file names: only those that are portable like post ids are recorded (the pause
+        // still holds in memory).
+        guard ManifestReader.isValidID(account) else { return }
         try StorageFileIO.makeDirectories(folder, mode: 0o755)
         let text = YAMLWriter.write(.map([
             ("account", .string(account)), ("not_before", .string(RFC3339.format(until))), ("reason", .string(reason)),

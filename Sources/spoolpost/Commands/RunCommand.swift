@@ -59,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if loaded.isSandbox {
             let sandbox = try await Self.startSandbox(port: sandboxPort, logger: logger)
-            loaded.pointSandboxAccount(at: sandbox.port)
+            try loaded.addSandboxAccounts(port: sandbox.port)
             logger.notice(
                 "no config file: publishing to the built-in SANDBOX, which simulates the networks; see what it received at http://127.0.0.1:\(sandbox.port)/",
                 metadata: ["spool": "\(loaded.spoolRoot)"])

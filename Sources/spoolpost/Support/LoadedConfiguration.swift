@@ -53,11 +53,6 @@ struct LoadedConfiguration {
         path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
     }
 
-    /// The sandbox's accounts pointed at a listening sandbox.
-    mutating func pointSandboxAccount(at port: Int) {
-        try? addSandboxAccounts(port: port)
-    }
-
     /// With no config file: one account per network, named after it (the webhook's is `sandbox`), each
     /// pointed at the built-in sandbox's simulator of that network's API. Their token is the sandbox's,
     /// kept like any credentials in a mode-0600 file (under the spool's store/ folder).
