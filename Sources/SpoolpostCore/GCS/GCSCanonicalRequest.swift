@@ -100,15 +100,7 @@ public struct GCSCanonicalRequest: Sendable, Hashable {
             }
             query.append((name, value))
         }
-        canonicalQuery = query
-            .map { (name: GCSEncoding.percentEncode($0.name), value: GCSEncoding.percentEncode($0.value)) }
-            .sorted {
-                $0.name == $1.name
-                    ? $0.value.utf8.lexicographicallyPrecedes($1.value.utf8)
-                    : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
-            }
-            .map { "\($0.name)=\($0.value)" }
-            .joined(separator: "&")
+        canonicalQuery = GCSEncoding.canonicalQuery(query)
 
         self.algorithm = algorithm
         scheme = endpoint.scheme

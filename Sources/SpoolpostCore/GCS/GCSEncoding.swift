@@ -18,6 +18,30 @@ enum GCSEncoding {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// The canonical query string: names and values percent-encoded, sorted by name then value (byte order),
+    /// joined as `name=value` with `&`.
+    static func canonicalQuery(_ items: [(name: String, value: String)]) -> String {
+        items
+            .map { (name: percentEncode($0.name), value: percentEncode($0.value)) }
+            .sorted {
+                $0.name == $1.name
+                    ? $0.value.utf8.lexicographicallyPrecedes($1.value.utf8)
+                    : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+            }
+            .map { "\($0.name)=\($0.value)" }
+            .joined(separator: "&")
+    }
+
+    /// The value of one hex digit, either case.
+    static func hexDigitValue(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     private static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),

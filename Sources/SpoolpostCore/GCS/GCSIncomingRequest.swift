@@ -94,7 +94,9 @@ public struct GCSIncomingRequest: Sendable, Hashable {
                 bytes.append(byte)
                 continue
             }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+            guard let high = iterator.next().flatMap(GCSEncoding.hexDigitValue),
+                let low = iterator.next().flatMap(GCSEncoding.hexDigitValue)
+            else {
                 throw .invalidArgument("\(what.prefix(1).uppercased() + what.dropFirst()) has a malformed %-escape.")
             }
             bytes.append(high << 4 | low)
@@ -105,12 +107,4 @@ public struct GCSIncomingRequest: Sendable, Hashable {
         return decoded
     }
 
-    private static func hexValue(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

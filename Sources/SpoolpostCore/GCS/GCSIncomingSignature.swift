@@ -135,16 +135,8 @@ public struct GCSIncomingSignature: Sendable, Hashable {
 
         // The canonical request, built by the same rules the signer in GCSCanonicalRequest follows.
         let path = GCSEncoding.percentEncode(try request.decodedPath(), keepSlash: true)
-        let canonicalQuery = items
-            .filter { $0.name.lowercased() != "x-goog-signature" }
-            .map { (name: GCSEncoding.percentEncode($0.name), value: GCSEncoding.percentEncode($0.value)) }
-            .sorted {
-                $0.name == $1.name
-                    ? $0.value.utf8.lexicographicallyPrecedes($1.value.utf8)
-                    : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
-            }
-            .map { "\($0.name)=\($0.value)" }
-            .joined(separator: "&")
+        let canonicalQuery = GCSEncoding.canonicalQuery(
+            items.filter { $0.name.lowercased() != "x-goog-signature" }.map { (name: $0.name, value: $0.value) })
         var canonicalHeaders = ""
         var unsent: [String] = []
         var payload = GCSCanonicalRequest.unsignedPayload
@@ -239,19 +231,13 @@ public struct GCSIncomingSignature: Sendable, Hashable {
         bytes.reserveCapacity(characters.count / 2)
         var index = 0
         while index < characters.count {
-            guard let high = hexValue(characters[index]), let low = hexValue(characters[index + 1]) else { return nil }
+            guard let high = GCSEncoding.hexDigitValue(characters[index]),
+                let low = GCSEncoding.hexDigitValue(characters[index + 1])
+            else { return nil }
             bytes.append(high << 4 | low)
             index += 2
         }
         return bytes
     }
 
-    private static func hexValue(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }
