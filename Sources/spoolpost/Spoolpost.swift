@@ -12,7 +12,7 @@ struct Spoolpost: AsyncParsableCommand {
             With no config file, `run` starts a built-in sandbox that simulates the networks.
             """,
         subcommands: [
-            InitCommand.self, RunCommand.self, SubmitCommand.self, ValidateCommand.self, StatusCommand.self,
+            InitCommand.self, RunCommand.self, SubmitCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self,
             RetryCommand.self, CancelCommand.self, SandboxCommand.self, SignCommand.self, UploadURLCommand.self,
             CleanupCommand.self, BenchSigningCommand.self,
         ]

@@ -69,4 +69,20 @@ struct GCSEndpoint: Sendable, Hashable {
         }
         return (scheme, String(rest))
     }
+
+    /// The URL of the bucket's root as signed URLs address it: objects follow after a `/`.
+    var bucketURL: String { "\(scheme)://\(urlHost)" }
+}
+
+extension GCSSigningRequest {
+    /// The URL that `bucket`'s objects are addressed under (`https://storage.googleapis.com/BUCKET`, or the bucket
+    /// host for the virtual-hosted style), with no trailing slash.
+    public static func bucketURL(
+        bucket: String, style: GCSURLStyle, scheme: String = "https", endpoint: String? = nil,
+        universeDomain: String = "googleapis.com"
+    ) throws(GCSSigningError) -> String {
+        let endpoint = try GCSEndpoint(
+            bucket: bucket, style: style, scheme: scheme, endpoint: endpoint, universeDomain: universeDomain)
+        return endpoint.bucketInHost ? endpoint.bucketURL : endpoint.bucketURL + "/" + bucket
+    }
 }

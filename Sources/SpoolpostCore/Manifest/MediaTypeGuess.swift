@@ -1,8 +1,8 @@
 /// The MIME type of a media item that has not been fetched, from what the manifest says about it: the
 /// multipost `type` or the extension of its object name or URL path. A guess for validation only; the
 /// bytes decide once they are read.
-enum MediaTypeGuess {
-    static func mimeType(for reference: MediaReference) -> String? {
+public enum MediaTypeGuess {
+    public static func mimeType(for reference: MediaReference) -> String? {
         let name: String
         switch reference.source {
         case .file(let path): name = path

@@ -7,13 +7,23 @@ public final class HTTPClient: Sendable {
         public var maxConnectionsPerHost: Int
         /// Connections kept open in total.
         public var maxTotalConnections: Int
+        /// Told about every request once it has ended, with its response or failure; for `spoolpost plan`, which
+        /// shows the requests an adapter makes. Runs on the caller's task, so it must not block.
+        public var observer: Observer?
 
-        public init(userAgent: String = "spoolpost", maxConnectionsPerHost: Int = 8, maxTotalConnections: Int = 64) {
+        public init(
+            userAgent: String = "spoolpost", maxConnectionsPerHost: Int = 8, maxTotalConnections: Int = 64,
+            observer: Observer? = nil
+        ) {
             self.userAgent = userAgent
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.maxTotalConnections = maxTotalConnections
+            self.observer = observer
         }
     }
+
+    /// Sees a finished request and how it ended.
+    public typealias Observer = @Sendable (HTTPRequest, Result<HTTPResponse, HTTPClientError>) -> Void
 
     public let configuration: Configuration
     private let loop: CurlMultiLoop
@@ -50,6 +60,7 @@ public final class HTTPClient: Sendable {
         } onCancel: {
             loop.cancel(transfer)
         }
+        configuration.observer?(request, outcome)
         return try outcome.get()
     }
 

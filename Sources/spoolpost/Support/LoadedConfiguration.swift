@@ -63,15 +63,27 @@ struct LoadedConfiguration {
             do {
                 try FileManager.default.createDirectory(
                     atPath: (credentials as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try Credentials.save(path: credentials, values: [
-                    "access_token": "sandbox-token", "refresh_token": "sandbox-refresh-token",
-                    "client_id": "sandbox-client", "client_secret": "sandbox-client-secret",
-                ])
+                try Credentials.save(path: credentials, values: Self.sandboxCredentials)
             } catch {
                 throw CLIError("could not write the sandbox's credentials file \(credentials): \(error)")
             }
         }
-        let accounts: [(String, Platform, [String: String])] = [
+        for (name, platform, settings) in Self.sandboxAccounts(base: base) {
+            configuration.accounts[name] = AccountConfig(
+                name: name, platform: platform, credentialsPath: platform == .webhook ? nil : credentials,
+                settings: settings.mapValues { YAMLNode(.scalar($0), mark: SourceMark(line: 0, column: 0), isQuoted: true) })
+        }
+    }
+
+    /// What the sandbox's simulators accept (not secrets: the sandbox is loopback-only and documents them).
+    static let sandboxCredentials = [
+        "access_token": "sandbox-token", "refresh_token": "sandbox-refresh-token",
+        "client_id": "sandbox-client", "client_secret": "sandbox-client-secret",
+    ]
+
+    /// The sandbox's account of each network (name, network, settings), with `base` the sandbox's URL.
+    static func sandboxAccounts(base: String) -> [(name: String, platform: Platform, settings: [String: String])] {
+        [
             (Self.sandboxAccount, .webhook, ["url": "\(base)/webhook/\(Self.sandboxAccount)"]),
             ("facebook", .facebook, [
                 "page_id": "sandbox-page", "api_base": "\(base)/graph.facebook.com/v21.0", "poll_interval": "200ms",
@@ -99,11 +111,6 @@ struct LoadedConfiguration {
                 "oauth_base": "\(base)/oauth2.googleapis.com/token",
             ]),
         ]
-        for (name, platform, settings) in accounts {
-            configuration.accounts[name] = AccountConfig(
-                name: name, platform: platform, credentialsPath: platform == .webhook ? nil : credentials,
-                settings: settings.mapValues { YAMLNode(.scalar($0), mark: SourceMark(line: 0, column: 0), isQuoted: true) })
-        }
     }
 }
 

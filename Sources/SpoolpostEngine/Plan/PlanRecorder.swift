@@ -1,0 +1,168 @@
+import Foundation
+public import SpoolpostAdapters
+public import SpoolpostCore
+public import SpoolpostIO
+import Synchronization
+
+/// Collects what a rehearsal sends, converted for printing as it happens: the HTTP client's observer and the
+/// adapters' progress both write here. One section (the media, then each target) is open at a time.
+public final class PlanRecorder: Sendable {
+    private struct State {
+        var section = ""
+        var entries: [String: [PlanEntry]] = [:]
+    }
+
+    private let rebasing: URLRebasing
+    private let state = Mutex(State())
+
+    /// - Parameter rebasing: turns the rehearsal's loopback URLs into the account's real ones.
+    public init(rebasing: URLRebasing) {
+        self.rebasing = rebasing
+    }
+
+    /// Entries recorded from now on go to `section`.
+    public func begin(section: String) {
+        state.withLock { $0.section = section }
+    }
+
+    /// What was recorded in `section`, in order.
+    public func entries(in section: String) -> [PlanEntry] {
+        state.withLock { $0.entries[section] ?? [] }
+    }
+
+    /// For `HTTPClient.Configuration.observer`.
+    public func observe(_ request: HTTPRequest, _ outcome: Result<HTTPResponse, HTTPClientError>) {
+        let planned = plannedRequest(request, outcome)
+        state.withLock { state in
+            var entries = state.entries[state.section] ?? []
+            if case .request(var last) = entries.last, last.repeats(planned) {
+                last.repeats += 1
+                entries[entries.count - 1] = .request(last)
+            } else {
+                entries.append(.request(planned))
+            }
+            state.entries[state.section] = entries
+        }
+    }
+
+    /// Progress that records steps and the public-step mark into the open section.
+    public var progress: PublishProgress {
+        PublishProgress(
+            recordStep: { [self] key, value in
+                append(.step(key: key, value: value.map { PlanRedaction.text(rebasing.apply($0)) }))
+            },
+            beginPublicStep: { [self] in append(.publicStepBegins) })
+    }
+
+    /// `text` as printed: real URLs, no secrets.
+    public func shown(_ text: String) -> String {
+        PlanRedaction.text(rebasing.apply(text))
+    }
+
+    private func append(_ entry: PlanEntry) {
+        state.withLock { state in state.entries[state.section, default: []].append(entry) }
+    }
+
+    // MARK: - Converting a request
+
+    func plannedRequest(_ request: HTTPRequest, _ outcome: Result<HTTPResponse, HTTPClientError>) -> PlannedRequest {
+        let parts = request.url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let query = parts.count > 1 ? Self.fields(String(parts[1]), plusIsSpace: false) : []
+        let headers = request.headers.map {
+            PlannedRequest.Field(name: $0.name, value: PlanRedaction.header(name: $0.name, value: rebasing.apply($0.value)))
+        }
+        let answer: String
+        switch outcome {
+        case .success(let response): answer = "\(response.status)"
+        case .failure(let error): answer = "no answer: \(shown(error.message))"
+        }
+        return PlannedRequest(
+            method: request.method, url: shown(String(parts[0])), query: query.map(shownField), headers: headers,
+            body: bodySummary(request), answer: answer)
+    }
+
+    private func shownField(_ field: PlannedRequest.Field) -> PlannedRequest.Field {
+        PlannedRequest.Field(
+            name: field.name,
+            value: PlanRedaction.isSecret(name: field.name) ? PlanRedaction.placeholder : shown(field.value))
+    }
+
+    /// `a=1&b=2` decoded into fields.
+    static func fields(_ encoded: String, plusIsSpace: Bool) -> [PlannedRequest.Field] {
+        encoded.split(separator: "&").map { pair in
+            let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = plusIsSpace ? text.replacingOccurrences(of: "+", with: " ") : String(text)
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return PlannedRequest.Field(name: decode(halves[0]), value: halves.count > 1 ? decode(halves[1]) : "")
+        }
+    }
+
+    static let maxShownBody = 1500
+
+    private func bodySummary(_ request: HTTPRequest) -> [String] {
+        let contentType = request.headers.first { $0.name.lowercased() == "content-type" }?.value ?? ""
+        let essence = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        switch request.body {
+        case .empty:
+            return []
+        case .file(let path, let offset, let length):
+            let name = (path as NSString).lastPathComponent
+            return ["\(length) bytes of \(name)" + (offset > 0 ? " from byte \(offset)" : "")]
+        case .bytes(let bytes):
+            if essence == "application/x-www-form-urlencoded" {
+                return Self.fields(String(decoding: bytes, as: UTF8.self), plusIsSpace: true).map(shownField)
+                    .map { "\($0.name)=\(Self.clipped($0.value))" }
+            }
+            if essence.hasSuffix("json"), let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
+                let data = try? JSONSerialization.data(
+                    withJSONObject: redactedJSON(object), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            {
+                return [Self.clipped(String(decoding: data, as: UTF8.self))]
+            }
+            if essence.hasPrefix("multipart/") {
+                return ["\(bytes.count) bytes of \(essence), parts: " + Self.multipartNames(bytes).joined(separator: ", ")]
+            }
+            if essence.hasPrefix("text/") {
+                return [Self.clipped(shown(String(decoding: bytes, as: UTF8.self)))]
+            }
+            return ["\(bytes.count) bytes" + (essence.isEmpty ? "" : " of \(essence)")]
+        }
+    }
+
+    private func redactedJSON(_ value: Any) -> Any {
+        switch value {
+        case let object as [String: Any]:
+            var result: [String: Any] = [:]
+            for (key, member) in object {
+                result[key] = PlanRedaction.isSecret(name: key) && member is String ? PlanRedaction.placeholder : redactedJSON(member)
+            }
+            return result
+        case let array as [Any]:
+            return array.map(redactedJSON)
+        case let text as String:
+            return shown(text)
+        default:
+            return value
+        }
+    }
+
+    static func clipped(_ text: String) -> String {
+        text.count <= maxShownBody ? text : String(text.prefix(maxShownBody)) + "… (\(text.count) characters)"
+    }
+
+    /// The `name="…"` of each part's Content-Disposition.
+    static func multipartNames(_ bytes: [UInt8]) -> [String] {
+        let text = String(decoding: bytes.prefix(64 * 1024), as: UTF8.self)
+        var names: [String] = []
+        var rest = Substring(text)
+        while let range = rest.range(of: "Content-Disposition: form-data; name=\"", options: .caseInsensitive) {
+            rest = rest[range.upperBound...]
+            guard let end = rest.firstIndex(of: "\"") else { break }
+            names.append(String(rest[..<end]))
+            rest = rest[end...]
+        }
+        return names
+    }
+}
