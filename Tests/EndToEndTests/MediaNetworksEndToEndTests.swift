@@ -177,4 +177,52 @@ struct MediaNetworksEndToEndTests {
         // One video: the second run carried on with the session the first one opened.
         #expect(harness.sandbox.store.all.filter { $0.network == "youtube" }.count == 1)
     }
+
+    @Test("SIGKILL while an Instagram container is processing: the restart polls the recorded container, no second one")
+    func killedInstagramPublishResumes() async throws {
+        // The first two status polls of the container wait 3 s each at the receiver: the daemon is killed while
+        // one waits, with the container recorded.
+        let faults = SandboxFaults([
+            SandboxFaultRule(pathPrefix: "/graph.facebook.com/v21.0/179", method: "GET", count: 2, action: .delay(seconds: 3)),
+        ])
+        let harness = try await Self.harness(faults: faults)
+        defer { harness.stop() }
+        let media = harness.spool.appendingPathComponent("media")
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        try Data(Self.video(size: 64 << 10)).write(to: media.appendingPathComponent("reel.mp4"))
+        try await harness.startDaemon()
+        try harness.dropRenamed("reel.yaml", """
+            text: Resumed reel
+            media:
+              - file: reel.mp4
+            targets:
+              - platform: instagram
+                account: insta
+                type: reel
+            """)
+        func container(_ status: String?) -> String? {
+            guard let status, let range = status.range(of: #"container: "?[0-9]+"#, options: .regularExpression) else {
+                return nil
+            }
+            return String(status[range].filter(\.isNumber))
+        }
+        try await harness.waitFor("the container recorded", timeout: 120) {
+            container(harness.read("publishing", "reel.status.yaml")) != nil
+        }
+        harness.signal(SIGKILL)
+        _ = try await harness.waitForExit()
+        let cut = try #require(harness.read("publishing", "reel.status.yaml"))
+        let recorded = try #require(container(cut))
+        #expect(cut.contains("public_step_started: false"))
+
+        try await harness.startDaemon()
+        try await harness.waitFor("reel.yaml in done/", timeout: 120) { harness.names("done").contains("reel.status.yaml") }
+        let done = try #require(harness.read("done", "reel.status.yaml"))
+        #expect(done.contains("status: SUCCESS"))
+        #expect(container(done) == recorded)
+        #expect(harness.log.contains("resumes from the recorded steps"))
+        // The post went out from the container recorded before the kill (a new one would have replaced the
+        // step), once.
+        #expect(harness.sandbox.store.all.filter { $0.network == "instagram" }.count == 1)
+    }
 }
