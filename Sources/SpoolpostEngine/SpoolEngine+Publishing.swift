@@ -153,9 +153,11 @@ extension SpoolEngine {
         accountNotBefore[account] = until
         let pauses = AccountPauses(spoolRoot: spool.root)
         let reason = error.message
+        let current = now()
         let saved = await BlockingWork.run { () -> String? in
             do throws(SpoolpostError) {
                 try pauses.record(account: account, until: until, reason: reason)
+                pauses.removeExpired(now: current)
                 return nil
             } catch {
                 return error.message

@@ -13,18 +13,42 @@ public struct AccountPauses: Sendable {
         folder = (spoolRoot as NSString).appendingPathComponent("accounts")
     }
 
-    /// The recorded pauses still in force at `now`.
+    /// The recorded pauses still in force at `now`. Files of pauses that are over are removed, so that
+    /// `ls accounts/` shows only the accounts that are waiting.
     public func load(now: Date) -> [String: Date] {
         var pauses: [String: Date] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".not-before") {
-            guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)),
-                let root = try? YAMLLoader.load(Array(data)), let text = root["not_before"]?.scalar,
-                let date = RFC3339.parse(text), date > now
-            else { continue }
-            pauses[String(name.dropLast(".not-before".count))] = date
+        for (account, date) in recorded() {
+            if date > now {
+                pauses[account] = date
+            } else {
+                remove(account: account)
+            }
         }
         return pauses
     }
+
+    /// Removes the files of pauses that are over at `now`.
+    public func removeExpired(now: Date) {
+        for (account, date) in recorded() where date <= now { remove(account: account) }
+    }
+
+    /// Every readable pause file: account and time. Unreadable ones are left alone for a person to look at.
+    private func recorded() -> [(String, Date)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(Self.suffix) }.compactMap { name in
+            guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)),
+                let root = try? YAMLLoader.load(Array(data)), let text = root["not_before"]?.scalar,
+                let date = RFC3339.parse(text)
+            else { return nil }
+            return (String(name.dropLast(Self.suffix.count)), date)
+        }
+    }
+
+    private func remove(account: String) {
+        try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(account + Self.suffix))
+    }
+
+    static let suffix = ".not-before"
 
     /// Records that `account` must not be sent anything before `until`, durably.
     public func record(account: String, until: Date, reason: String) throws(SpoolpostError) {
@@ -36,6 +60,6 @@ public struct AccountPauses: Sendable {
             ("account", .string(account)), ("not_before", .string(RFC3339.format(until))), ("reason", .string(reason)),
         ]))
         try StorageFileIO.writeAtomically(
-            Array(text.utf8), directory: folder, name: account + ".not-before", mode: 0o644, replace: true)
+            Array(text.utf8), directory: folder, name: account + Self.suffix, mode: 0o644, replace: true)
     }
 }
