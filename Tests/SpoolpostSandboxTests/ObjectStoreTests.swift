@@ -213,6 +213,35 @@ struct ObjectStoreTests {
         }
     }
 
+    @Test("x-goog-content-length-range bounds a PUT: outside it is EntityTooLarge or EntityTooSmall and stores nothing")
+    func contentLengthRange() async throws {
+        try await withStore { store, http in
+            let client = store.client(http: http)
+            func put(_ object: String, size: Int, range: String) async throws -> HTTPResponse {
+                let url = try client.signedURL(
+                    method: "PUT", object: object, expiration: 600, headers: ["x-goog-content-length-range": range])
+                return try await http.execute(HTTPRequest(
+                    method: "PUT", url: url, headers: [HTTPHeader(name: "x-goog-content-length-range", value: range)],
+                    body: .bytes(testBytes(size, seed: 3))))
+            }
+            let large = try await put("large", size: 25, range: "10,20")
+            #expect(large.status == 400)
+            #expect(xmlCode(large) == "EntityTooLarge")
+            let small = try await put("small", size: 5, range: "10,20")
+            #expect(small.status == 400)
+            #expect(xmlCode(small) == "EntityTooSmall")
+            let malformed = try await put("malformed", size: 15, range: "20,10")
+            #expect(malformed.status == 400)
+            #expect(xmlCode(malformed) == "InvalidArgument")
+            for refused in ["large", "small", "malformed"] {
+                #expect(try await client.head(object: refused) == nil)
+            }
+            let fits = try await put("fits", size: 20, range: "10,20")
+            #expect(fits.status == 200)
+            #expect(try await client.head(object: "fits")?.size == 20)
+        }
+    }
+
     @Test("An unknown bucket is NoSuchBucket")
     func noSuchBucket() async throws {
         try await withStore { store, http in

@@ -101,11 +101,18 @@ struct ObjectStoreHandler: Sendable {
         } else {
             expectedMD5 = nil
         }
+        let sizeRange = try Self.contentLengthRange(request)
+        if let sizeRange, let declared = request.headers[.contentLength].flatMap({ Int64($0) }) {
+            try Self.check(size: declared, against: sizeRange)
+        }
         let disk = self.disk
         let (path, descriptor) = try await disk.perform { try disk.createTemporaryFile() }
         let received: Int64
         do {
-            received = try await receive(request.body, into: descriptor)
+            received = try await receive(
+                request.body, into: descriptor, limit: sizeRange?.upperBound ?? .max,
+                overflow: sizeRange.map { ObjectStoreResponses.entityTooLarge(range: $0) })
+            if let sizeRange { try Self.check(size: received, against: sizeRange) }
         } catch {
             await discard(path: path, descriptor: descriptor)
             throw error
@@ -385,16 +392,40 @@ struct ObjectStoreHandler: Sendable {
 
     // MARK: Helpers
 
-    /// Streams a request body into `descriptor`, at most `limit` bytes; returns the count written.
+    /// `x-goog-content-length-range: MIN,MAX` (inclusive byte counts), which a signed upload URL may carry to
+    /// bound what the uploader sends; nil without the header.
+    static func contentLengthRange(_ request: Request) throws(GCSIncomingError) -> ClosedRange<Int64>? {
+        guard let header = request.headers[ObjectStoreResponses.fieldName("x-goog-content-length-range")] else {
+            return nil
+        }
+        let bounds = header.split(separator: ",", omittingEmptySubsequences: false).map {
+            Int64($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard bounds.count == 2, let minimum = bounds[0], let maximum = bounds[1], minimum >= 0, minimum <= maximum else {
+            throw GCSIncomingError.invalidArgument(
+                "x-goog-content-length-range '\(header)' must be MIN,MAX with 0 <= MIN <= MAX.")
+        }
+        return minimum...maximum
+    }
+
+    private static func check(size: Int64, against range: ClosedRange<Int64>) throws(GCSIncomingError) {
+        if size > range.upperBound { throw ObjectStoreResponses.entityTooLarge(range: range) }
+        if size < range.lowerBound { throw ObjectStoreResponses.entityTooSmall(range: range) }
+    }
+
+    /// Streams a request body into `descriptor`, at most `limit` bytes; returns the count written. A longer body
+    /// fails with `overflow` (by default: longer than the Content-Range).
     /// A failure part-way reports the bytes written so far through `ReceiveFailure`.
-    private func receive(_ body: RequestBody, into descriptor: Int32, limit: Int64 = .max) async throws -> Int64 {
+    private func receive(
+        _ body: RequestBody, into descriptor: Int32, limit: Int64 = .max, overflow: GCSIncomingError? = nil
+    ) async throws -> Int64 {
         var written: Int64 = 0
         let disk = self.disk
         do {
             for try await buffer in body {
                 let bytes = Array(buffer.readableBytesView)
                 guard written + Int64(bytes.count) <= limit else {
-                    throw GCSIncomingError.invalidArgument("The body is longer than Content-Range says.")
+                    throw overflow ?? GCSIncomingError.invalidArgument("The body is longer than Content-Range says.")
                 }
                 try await disk.perform { try disk.writeAll(descriptor, bytes) }
                 written += Int64(bytes.count)

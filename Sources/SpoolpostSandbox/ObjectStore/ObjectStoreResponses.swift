@@ -43,6 +43,20 @@ enum ObjectStoreResponses {
         )
     }
 
+    static func entityTooLarge(range: ClosedRange<Int64>) -> GCSIncomingError {
+        GCSIncomingError(
+            code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size.",
+            details: "x-goog-content-length-range allows \(range.lowerBound) to \(range.upperBound) bytes."
+        )
+    }
+
+    static func entityTooSmall(range: ClosedRange<Int64>) -> GCSIncomingError {
+        GCSIncomingError(
+            code: "EntityTooSmall", status: 400, message: "Your proposed upload is smaller than the minimum allowed size.",
+            details: "x-goog-content-length-range allows \(range.lowerBound) to \(range.upperBound) bytes."
+        )
+    }
+
     static func internalError(_ details: String) -> GCSIncomingError {
         GCSIncomingError(
             code: "InternalError", status: 500, message: "We encountered an internal error. Please try again.",
