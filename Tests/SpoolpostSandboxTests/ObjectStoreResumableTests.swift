@@ -126,4 +126,31 @@ struct ObjectStoreResumableTests {
             #expect(try await client.head(object: "small.gif")?.md5 == Digest.md5(bytes))
         }
     }
+
+    @Test("Sessions past their lifetime are removed from disk when a new one starts and when the store restarts")
+    func expiredSessionsArePruned() async throws {
+        let store = try await StoreHarness.start()
+        defer { store.removeFiles() }
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let sessions = store.root.appendingPathComponent("sessions").path
+        func held() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: sessions)) ?? []).sorted() }
+        // Sign with the store's clock so URLs stay valid as it moves.
+        let client = store.client(http: http, clock: store.serverClock.function)
+        let first = try await client.startResumableUpload(object: "old.mp4", contentType: "video/mp4")
+        #expect(held().count == 1)
+
+        store.serverClock.set(baseTime.addingTimeInterval(8 * 24 * 3600))
+        _ = try await client.startResumableUpload(object: "new.mp4", contentType: "video/mp4")
+        #expect(held().count == 1)
+        let gone = try await http.execute(HTTPRequest(
+            method: "PUT", url: first, headers: [HTTPHeader(name: "Content-Range", value: "bytes */10")]))
+        #expect(xmlCode(gone) == "NoSuchUpload")
+        await store.stop()
+
+        store.serverClock.set(baseTime.addingTimeInterval(16 * 24 * 3600))
+        let restarted = try await StoreHarness.start(reusing: store)
+        #expect(held().isEmpty)
+        await restarted.stop()
+    }
 }

@@ -246,6 +246,15 @@ final class ObjectStoreDisk: Sendable {
         try syncFile(path)
     }
 
+    /// Removes the sessions whose lifetime is over at `now` (seconds since 1970): they answer NoSuchUpload, so
+    /// their partial data only takes space. Unreadable session folders are left for a person to look at.
+    func removeExpiredSessions(now: Double) {
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: sessionsDirectory)) ?? [] {
+            guard let session = try? session(id), session.expires < now else { continue }
+            removeSession(id)
+        }
+    }
+
     func removeSession(_ id: String) {
         let directory = sessionDirectory(id)
         unlink(directory + "/session.json")

@@ -245,7 +245,11 @@ struct ObjectStoreHandler: Sendable {
             created: now, expires: now + Double(configuration.sessionLifetime), totalSize: nil
         )
         let disk = self.disk
-        try await disk.perform { try disk.createSession(session) }
+        // A new session is the moment to drop the ones whose week is over (sessions are few; this is a listing).
+        try await disk.perform {
+            disk.removeExpiredSessions(now: now)
+            try disk.createSession(session)
+        }
         var headers = HTTPFields()
         headers[.location] = "http://\(incoming.host)\(incoming.rawPath)?upload_id=\(session.id)"
         headers[.contentLength] = "0"

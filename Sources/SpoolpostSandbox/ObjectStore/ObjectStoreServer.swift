@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import SpoolpostCore
@@ -38,7 +39,11 @@ public final class ObjectStoreServer: Sendable {
         try await server.run {
             try Self.validate(buckets: configuration.buckets)
             let buckets = configuration.buckets
-            try await disk.perform { try disk.prepare(buckets: buckets) }
+            let now = configuration.clock().timeIntervalSince1970
+            try await disk.perform {
+                try disk.prepare(buckets: buckets)
+                disk.removeExpiredSessions(now: now)
+            }
             let handler = ObjectStoreHandler(configuration: configuration, disk: disk)
             return CallbackResponder<BasicRequestContext> { request, _ in
                 await handler.respond(to: request)
