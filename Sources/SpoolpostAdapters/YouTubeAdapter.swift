@@ -477,16 +477,19 @@ public struct YouTubeAdapter: PublishingAdapter {
         } catch {
             result = .failure(error)
         }
+        // The video is published whatever happens to these records: a failure to write one never turns the outcome
+        // into a failure (at worst a later `spoolpost retry` sets the same thumbnail again).
         switch result {
         case .success:
-            try await progress.record("thumbnail", "done")
+            try? await progress.record("thumbnail", "done")
         case .failure(let error) where error.isRetryable:
             var pending = error
             pending.message = "the video \(id) is published, but its thumbnail '\(name)' is not set yet (the retry "
                 + "sets only the thumbnail): \(error.message)"
             throw pending
         case .failure(let error):
-            try await progress.record("thumbnail", "failed: \(error.platformCode ?? error.code.rawValue): \(error.message)")
+            try? await progress.record(
+                "thumbnail", "failed: \(error.platformCode ?? error.code.rawValue): \(error.message)")
         }
         return outcome
     }
