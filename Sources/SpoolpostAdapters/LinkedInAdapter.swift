@@ -13,6 +13,12 @@
 //     https://learn.microsoft.com/en-us/linkedin/marketing/versioning
 //   Refresh tokens (POST https://www.linkedin.com/oauth/v2/accessToken, grant_type=refresh_token):
 //     https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens
+//   Find Posts by Authors (GET /rest/posts?author={urn}&q=author&count=N&sortBy=LAST_MODIFIED with
+//   X-RestLi-Method: FINDER -> {"elements": [{"id", "author", "commentary", "createdAt", ...}], "paging": {...}};
+//   reading a person's posts needs r_member_social, an organization's r_organization_social):
+//     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+//   Pagination (start, count; elements and paging):
+//     https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination
 //   Error handling (status, serviceErrorCode, code, message) and rate limits (429):
 //     https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
 import Foundation
@@ -30,7 +36,13 @@ import Synchronization
 /// Credentials: `access_token`; optional `refresh_token`, `client_id`, `client_secret`, `expires_at`.
 ///
 /// Steps recorded: `image.<n>` (image URNs), `video` (URN), `video.upload` (the upload instructions),
-/// `video.part.<n>` (each part's ETag), `video.finalized`, `post` (the post URN).
+/// `video.part.<n>` (each part's ETag), `video.finalized`, `post_sent_at` (when the post request left, in seconds
+/// since 1970), `post` (the post URN).
+///
+/// `POST /posts` has no idempotency key, so a lost answer is settled by the author's recent posts: a post with the
+/// same commentary created since `post_sent_at` (less five minutes for clock differences) is the one sent, and the
+/// target is published with its URN; when none shows (or the posts cannot be read), the outcome stays unknown and
+/// nothing is posted again automatically. An attempt that starts with `post_sent_at` recorded looks first too.
 public struct LinkedInAdapter: PublishingAdapter {
     public let platform = Platform.linkedin
     public let account: String
@@ -162,6 +174,15 @@ public struct LinkedInAdapter: PublishingAdapter {
             return .published(platformPostID: urn, url: postURL(urn))
         }
         try await refreshIfExpiring()
+        let commentary = Self.escapeLittleText(request.text ?? "")
+        // An earlier attempt sent the post and did not learn the outcome (a restart under at-least-once delivery,
+        // or `spoolpost retry` after UNKNOWN): the author's posts say whether it went out.
+        if let sentAt = request.steps["post_sent_at"].flatMap(Double.init),
+            let urn = await recentPost(commentary: commentary, since: sentAt)
+        {
+            try? await progress.record("post", urn)
+            return .published(platformPostID: urn, url: postURL(urn))
+        }
         var content: [String: Any]?
         let kinds = request.media.map(Self.kind(of:))
         if kinds.contains(.video) {
@@ -188,7 +209,7 @@ public struct LinkedInAdapter: PublishingAdapter {
         }
         var post: [String: Any] = [
             "author": author,
-            "commentary": Self.escapeLittleText(request.text ?? ""),
+            "commentary": commentary,
             "visibility": "PUBLIC",
             "distribution": [
                 "feedDistribution": "MAIN_FEED", "targetEntities": [] as [Any],
@@ -199,15 +220,54 @@ public struct LinkedInAdapter: PublishingAdapter {
         ]
         if let content { post["content"] = content }
 
+        let sentAt = Date().timeIntervalSince1970.rounded(.down)
+        try await progress.record("post_sent_at", String(Int(sentAt)))
         try await progress.beginPublicStep()
-        let response = try await send(method: "POST", url: "\(apiBase)/posts", json: post, repeatable: false)
-        guard let urn = response.header("x-restli-id"), !urn.isEmpty else {
-            throw SpoolpostError(
-                .unknownOutcome,
-                "\(service) accepted the post (HTTP \(response.status)) without an x-restli-id; check the feed")
+        let urn: String
+        do throws(SpoolpostError) {
+            let response = try await send(method: "POST", url: "\(apiBase)/posts", json: post, repeatable: false)
+            guard let created = response.header("x-restli-id"), !created.isEmpty else {
+                throw SpoolpostError(
+                    .unknownOutcome,
+                    "\(service) accepted the post (HTTP \(response.status)) without an x-restli-id; check the feed")
+            }
+            urn = created
+        } catch {
+            // Only outcomes that may hide a created post are looked up; a refusal created nothing.
+            guard [.unknownOutcome, .timeout, .connection, .serverError].contains(error.code),
+                let found = await recentPost(commentary: commentary, since: sentAt)
+            else { throw error }
+            urn = found
         }
         try? await progress.record("post", urn)
         return .published(platformPostID: urn, url: postURL(urn))
+    }
+
+    /// How many of the author's newest posts a lookup reads: one page, enough for a post sent minutes ago.
+    static let recentPostCount = 20
+
+    /// The URN of the author's newest post with exactly this commentary created since `since` (less five minutes
+    /// for clock differences), from Find Posts by Authors; nil when there is none, the commentary is empty (it
+    /// would match any media post), or the posts cannot be read.
+    private func recentPost(commentary: String, since: Double) async -> String? {
+        guard !commentary.isEmpty else { return nil }
+        let query = WebFormEncoding.encode([
+            ("author", author), ("q", "author"), ("count", String(Self.recentPostCount)), ("sortBy", "LAST_MODIFIED"),
+        ])
+        guard
+            let answer = try? await sendJSON(
+                method: "GET", url: "\(apiBase)/posts?\(query)", json: nil,
+                headers: [HTTPHeader(name: "X-RestLi-Method", value: "FINDER")]),
+            let elements = answer["elements"] as? [[String: Any]]
+        else { return nil }
+        let match = elements.first { element in
+            guard element["commentary"] as? String == commentary, element["author"] as? String == author,
+                let created = (element["createdAt"] as? NSNumber)?.doubleValue
+            else { return false }
+            return created / 1000 >= since - 300
+        }
+        guard let urn = match?["id"] as? String, !urn.isEmpty else { return nil }
+        return urn
     }
 
     private func postURL(_ urn: String) -> String { "\(webBase)/feed/update/\(urn)" }
@@ -417,10 +477,10 @@ public struct LinkedInAdapter: PublishingAdapter {
         }
     }
 
-    private func sendJSON(method: String, url: String, json: [String: Any]?) async throws(SpoolpostError)
-        -> [String: Any]
-    {
-        let response = try await send(method: method, url: url, json: json, repeatable: true)
+    private func sendJSON(
+        method: String, url: String, json: [String: Any]?, headers: [HTTPHeader] = []
+    ) async throws(SpoolpostError) -> [String: Any] {
+        let response = try await send(method: method, url: url, json: json, headers: headers, repeatable: true)
         guard let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] else {
             throw SpoolpostError(
                 .serverError, "\(service) answered HTTP \(response.status) with a body that is not a JSON object",
@@ -432,7 +492,7 @@ public struct LinkedInAdapter: PublishingAdapter {
     /// One REST request with the version headers; a 401 gets one token refresh (when the credentials have a
     /// refresh token) and one repeat, which is safe because the refused request had no effect.
     private func send(
-        method: String, url: String, json: [String: Any]?, repeatable: Bool
+        method: String, url: String, json: [String: Any]?, headers extra: [HTTPHeader] = [], repeatable: Bool
     ) async throws(SpoolpostError) -> HTTPResponse {
         var refreshed = false
         while true {
@@ -441,7 +501,7 @@ public struct LinkedInAdapter: PublishingAdapter {
                 HTTPHeader(name: "Authorization", value: "Bearer \(token.accessToken)"),
                 HTTPHeader(name: "LinkedIn-Version", value: version),
                 HTTPHeader(name: "X-Restli-Protocol-Version", value: "2.0.0"),
-            ]
+            ] + extra
             if let json {
                 request.headers.append(HTTPHeader(name: "Content-Type", value: "application/json"))
                 let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]))

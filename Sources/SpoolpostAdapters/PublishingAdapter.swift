@@ -12,12 +12,15 @@ public struct PublishRequest: Sendable {
     public var attempt: Int
     /// Steps earlier attempts recorded (upload sessions, container ids, ...), to continue from.
     public var steps: [String: String]
+    /// The spool's media folder, where options naming a file (a YouTube `thumbnail`) are resolved; nil when
+    /// the caller has none.
+    public var mediaRoot: String?
     /// Stable across attempts and restarts: `<post id>:<target index>`.
     public var idempotencyKey: String { "\(postID):\(target.index)" }
 
     public init(
         postID: String, target: PostTarget, text: String?, media: [PreparedMedia], attempt: Int,
-        steps: [String: String] = [:]
+        steps: [String: String] = [:], mediaRoot: String? = nil
     ) {
         self.postID = postID
         self.target = target
@@ -25,6 +28,7 @@ public struct PublishRequest: Sendable {
         self.media = media
         self.attempt = attempt
         self.steps = steps
+        self.mediaRoot = mediaRoot
     }
 }
 

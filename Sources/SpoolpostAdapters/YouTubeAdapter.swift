@@ -12,8 +12,13 @@
 //   rateLimitExceeded, userRateLimitExceeded, uploadLimitExceeded, authError, forbidden, invalidTitle, ...
 //   (docs/errors, docs/videos/insert#errors); the daily quota resets at midnight Pacific Time
 //   (guides/quota_and_compliance_audits).
+// - thumbnails.set (docs/thumbnails/set): POST {upload_base}/thumbnails/set?videoId=ID&uploadType=media with the image
+//   as the body (image/jpeg or image/png, at most 2 MB) -> {"kind": "youtube#thumbnailSetResponse", "items": [...]};
+//   errors invalidImage and mediaBodyRequired (400), forbidden (403: the channel may not set custom thumbnails, or
+//   the video is not its), videoNotFound (404), uploadRateLimitExceeded (429).
 // - OAuth 2.0 refresh: POST https://oauth2.googleapis.com/token grant_type=refresh_token with client_id and
 //   client_secret in the body (developers.google.com/identity/protocols/oauth2/web-server#offline).
+import Dispatch
 import Foundation
 public import SpoolpostCore
 public import SpoolpostIO
@@ -25,10 +30,16 @@ public import SpoolpostIO
 /// `https://www.googleapis.com/upload/youtube/v3`), `oauth_base` (default `https://oauth2.googleapis.com/token`),
 /// `chunk_bytes` (a multiple of 262144, default 8 MiB).
 ///
-/// Target fields: `title` (required), `description`, `tags`, `category`, `privacy`, `publish_at`, `made_for_kids`.
+/// Target fields: `title` (required), `description`, `tags`, `category`, `privacy`, `publish_at`, `made_for_kids`,
+/// `thumbnail` (a JPEG or PNG of at most 2 MB in spool/media/, set once the video exists).
 /// Steps recorded: `session` (the resumable session URI, before any byte is sent), `offset` (bytes the server
-/// confirmed) and `video` (the id). The session is the idempotency: a retry probes it and continues, and can never
-/// create a second video.
+/// confirmed), `video` (the id) and `thumbnail` (`done`, or `failed: ...` when YouTube refused it for good). The
+/// session is the idempotency: a retry probes it and continues, and can never create a second video.
+///
+/// A thumbnail is decoration on a video that already exists: a refusal that retrying cannot change (the channel may
+/// not set custom thumbnails, the image is invalid) is recorded in the `thumbnail` step and the target still
+/// succeeds with the video; a retryable failure (rate limit, server error, lost connection) fails the attempt as
+/// retryable, and the retry, seeing the recorded `video`, sets only the thumbnail.
 public struct YouTubeAdapter: PublishingAdapter {
     public let platform = Platform.youtube
     public let account: String
@@ -46,6 +57,8 @@ public struct YouTubeAdapter: PublishingAdapter {
     static let maxTagCharacters = 500
     static let maxVideoDownloadBytes = 4 * 1024 * 1024 * 1024
     static let privacyValues: Set<String> = ["public", "unlisted", "private"]
+    static let maxThumbnailBytes: Int64 = 2 * 1024 * 1024
+    static let thumbnailTypes: Set<String> = ["image/jpeg", "image/png"]
 
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
         let settings = AccountSettings(account)
@@ -128,12 +141,28 @@ public struct YouTubeAdapter: PublishingAdapter {
         if let kids = target.option("made_for_kids"), Self.bool(kids) == nil {
             problems.append(TargetProblem(field: "made_for_kids", "`made_for_kids` must be true or false"))
         }
+        if target.option("thumbnail") != nil, let file = check.files["thumbnail"] {
+            if let problem = Self.thumbnailProblem(mimeType: file.mimeType, size: file.size) {
+                problems.append(TargetProblem(field: "thumbnail", problem))
+            }
+        }
         if check.media.count != 1 {
             problems.append(TargetProblem(field: "media", "a YouTube post takes exactly one video"))
         } else if let type = check.mediaTypes.first ?? nil, !type.hasPrefix("video/") {
             problems.append(TargetProblem(field: "media", "YouTube takes a video, not \(type)"))
         }
         return problems
+    }
+
+    /// What YouTube would refuse about a thumbnail image; unknown facts are not judged.
+    static func thumbnailProblem(mimeType: String?, size: Int64?) -> String? {
+        if let mimeType, !thumbnailTypes.contains(mimeType) {
+            return "a YouTube thumbnail must be a JPEG or PNG image (this file is \(mimeType))"
+        }
+        if let size, size > maxThumbnailBytes {
+            return "the thumbnail is \(ByteSize.describe(size)); YouTube takes at most \(ByteSize.describe(maxThumbnailBytes))"
+        }
+        return nil
     }
 
     /// The `tags` option: nil when it is not a list of scalars.
@@ -197,10 +226,12 @@ public struct YouTubeAdapter: PublishingAdapter {
     private func upload(
         _ request: PublishRequest, progress: PublishProgress
     ) async throws(SpoolpostError) -> PublishOutcome {
-        if let id = request.steps["video"] { return published(id, request) }
+        if let id = request.steps["video"] { return try await finish(id, request, progress: progress) }
         guard let media = request.media.first, request.media.count == 1 else {
             throw SpoolpostError(.invalidManifest, "a YouTube post takes exactly one video")
         }
+        // Read before any byte of the video leaves: a thumbnail that cannot be sent fails while nothing exists.
+        let thumbnail = try await thumbnailImage(request)
         let payload = try await MediaPayload.load(
             media, http: http, maxBytes: Self.maxVideoDownloadBytes, service: service)
         let total = payload.size
@@ -210,7 +241,7 @@ public struct YouTubeAdapter: PublishingAdapter {
             switch try await probe(recorded, total: total) {
             case .complete(let id):
                 try await progress.record("video", id)
-                return published(id, request)
+                return try await finish(id, request, thumbnail: thumbnail, progress: progress)
             case .incomplete(let confirmed):
                 offset = confirmed
             case .sessionGone:
@@ -233,7 +264,7 @@ public struct YouTubeAdapter: PublishingAdapter {
             switch try await send(from: offset, total: total, payload: payload, session: uri, progress: progress) {
             case .complete(let id):
                 try await progress.record("video", id)
-                return published(id, request)
+                return try await finish(id, request, thumbnail: thumbnail, progress: progress)
             case .sessionGone:
                 // A 404 means nothing was created: start over with a fresh session, once.
                 guard restarts == 0 else {
@@ -309,10 +340,17 @@ public struct YouTubeAdapter: PublishingAdapter {
     private func probe(_ session: String, total: Int64) async throws(SpoolpostError) -> UploadState {
         let request = HTTPRequest(
             method: "PUT", url: session, headers: [HTTPHeader(name: "Content-Range", value: "bytes */\(total)")])
+        return try await classified(repeatable: true) { try await sendUpload(request) }
+    }
+
+    /// Runs `body`, turning a ``TransportFailure`` into our error (`repeatable` as the classifier takes it).
+    private func classified<T>(
+        repeatable: Bool, _ body: () async throws -> T
+    ) async throws(SpoolpostError) -> T {
         do {
-            return try await sendUpload(request)
+            return try await body()
         } catch let failure as TransportFailure {
-            throw HTTPFailureClassifier.classify(failure.error, service: service, repeatable: true)
+            throw HTTPFailureClassifier.classify(failure.error, service: service, repeatable: repeatable)
         } catch let error as SpoolpostError {
             throw error
         } catch {
@@ -367,22 +405,106 @@ public struct YouTubeAdapter: PublishingAdapter {
                 HTTPHeader(name: "X-Upload-Content-Type", value: payload.mimeType ?? "video/*"),
             ],
             body: .bytes(Array(body)))
-        let response: HTTPResponse
-        do {
-            response = try await authorized(httpRequest)
-        } catch let failure as TransportFailure {
-            // A session only reserves an upload; an orphaned one expires unused.
-            throw HTTPFailureClassifier.classify(failure.error, service: service, repeatable: true)
-        } catch let error as SpoolpostError {
-            throw error
-        } catch {
-            throw SpoolpostError(.internalError, "\(service): \(error)")
-        }
+        // A session only reserves an upload; an orphaned one expires unused, so a lost answer may be repeated.
+        let response = try await classified(repeatable: true) { try await authorized(httpRequest) }
         guard (200..<300).contains(response.status) else { throw Self.classify(response, service: service) }
         guard let location = response.header("Location"), !location.isEmpty else {
             throw SpoolpostError(.serverError, "\(service) opened an upload without a session URI", retryable: true)
         }
         return location
+    }
+
+    // MARK: - Thumbnail
+
+    /// A thumbnail file checked for sending: JPEG or PNG by content, at most 2 MB.
+    struct ThumbnailImage: Sendable {
+        var path: String
+        var mimeType: String
+        var size: Int64
+    }
+
+    /// The target's `thumbnail` file in the spool's media folder, checked again as YouTube would; nil without one.
+    private func thumbnailImage(_ request: PublishRequest) async throws(SpoolpostError) -> ThumbnailImage? {
+        guard let name = request.target.option("thumbnail") else { return nil }
+        guard let root = request.mediaRoot else {
+            throw SpoolpostError(
+                .invalidManifest, "\(service): the thumbnail '\(name)' cannot be found without the spool's media folder")
+        }
+        let path = (root as NSString).appendingPathComponent(name)
+        // The general media limits do not apply: YouTube's own 2 MB rule is checked below, with its own message.
+        let unlimited = MediaLimits(maxImageBytes: .max, maxVideoBytes: .max)
+        let inspected = try await Self.offThePool { () throws(SpoolpostError) in
+            try MediaFileInspector.inspect(path: path, limits: unlimited)
+        }
+        if let problem = Self.thumbnailProblem(mimeType: inspected.type.mimeType, size: inspected.size) {
+            throw SpoolpostError(.invalidManifest, "\(service): thumbnail '\(name)': \(problem)")
+        }
+        return ThumbnailImage(path: path, mimeType: inspected.type.mimeType, size: inspected.size)
+    }
+
+    /// Blocking file work on a dispatch thread, never on the cooperative pool.
+    private static func offThePool<T: Sendable>(
+        _ body: @escaping @Sendable () throws(SpoolpostError) -> T
+    ) async throws(SpoolpostError) -> T {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, SpoolpostError>, Never>) in
+            DispatchQueue.global(qos: .userInitiated).async {
+                do throws(SpoolpostError) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// The video exists: sets its thumbnail unless there is none or an earlier attempt settled it, then reports
+    /// the video. The video id is never lost to a thumbnail failure: a final refusal is recorded in the
+    /// `thumbnail` step and the target succeeds; a retryable one fails this attempt, and the retry, finding
+    /// `video` recorded, comes back here without uploading anything else.
+    private func finish(
+        _ id: String, _ request: PublishRequest, thumbnail loaded: ThumbnailImage? = nil, progress: PublishProgress
+    ) async throws(SpoolpostError) -> PublishOutcome {
+        let outcome = published(id, request)
+        guard let name = request.target.option("thumbnail"), request.steps["thumbnail"] == nil else { return outcome }
+        let result: Result<Void, SpoolpostError>
+        do throws(SpoolpostError) {
+            let image: ThumbnailImage?
+            if let loaded { image = loaded } else { image = try await thumbnailImage(request) }
+            // thumbnails.set replaces the video's thumbnail: repeating it after a lost answer is harmless.
+            if let image { try await setThumbnail(image, videoID: id) }
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        // The video is published whatever happens to these records: a failure to write one never turns the outcome
+        // into a failure (at worst a later `spoolpost retry` sets the same thumbnail again).
+        switch result {
+        case .success:
+            try? await progress.record("thumbnail", "done")
+        case .failure(let error) where error.isRetryable:
+            var pending = error
+            pending.message = "the video \(id) is published, but its thumbnail '\(name)' is not set yet (the retry "
+                + "sets only the thumbnail): \(error.message)"
+            throw pending
+        case .failure(let error):
+            try? await progress.record(
+                "thumbnail", "failed: \(error.platformCode ?? error.code.rawValue): \(error.message)")
+        }
+        return outcome
+    }
+
+    /// `thumbnails.set`: the image as the media body of one POST.
+    private func setThumbnail(_ image: ThumbnailImage, videoID: String) async throws(SpoolpostError) {
+        let query = WebFormEncoding.encode([("videoId", videoID), ("uploadType", "media")])
+        let request = HTTPRequest(
+            method: "POST", url: uploadBase + "/thumbnails/set?" + query,
+            headers: [HTTPHeader(name: "Content-Type", value: image.mimeType)],
+            body: .file(path: image.path, offset: 0, length: image.size), timeout: 300)
+        let response = try await classified(repeatable: true) { try await authorized(request) }
+        guard (200..<300).contains(response.status) else {
+            throw Self.classify(response, service: service, subject: "the thumbnail")
+        }
     }
 
     /// Sends with the bearer token; a 401 refreshes once and repeats (the 401 is a definite refusal).
@@ -410,7 +532,10 @@ public struct YouTubeAdapter: PublishingAdapter {
     // MARK: - Errors
 
     /// Classifies a Google API error from `error.errors[].reason`.
-    public static func classify(_ response: HTTPResponse, service: String, now: Date = Date()) -> SpoolpostError {
+    /// `subject` names what was refused (the video, the thumbnail).
+    public static func classify(
+        _ response: HTTPResponse, service: String, subject: String = "the video", now: Date = Date()
+    ) -> SpoolpostError {
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         let error = object?["error"] as? [String: Any]
         let first = (error?["errors"] as? [[String: Any]])?.first
@@ -424,7 +549,7 @@ public struct YouTubeAdapter: PublishingAdapter {
             return SpoolpostError(
                 .rateLimit, "\(service): the YouTube daily quota is used up (\(reason ?? ""))\(detail)", retryable: true,
                 retryAfter: secondsUntilQuotaReset(now: now), platformCode: platformCode)
-        case "rateLimitExceeded", "userRateLimitExceeded":
+        case "rateLimitExceeded", "userRateLimitExceeded", "uploadRateLimitExceeded":
             return SpoolpostError(
                 .rateLimit, "\(service) is sending too fast (\(reason ?? ""))\(detail)", retryable: true,
                 retryAfter: retryAfter, platformCode: platformCode)
@@ -433,7 +558,9 @@ public struct YouTubeAdapter: PublishingAdapter {
                 .authExpired, "\(service) refused the credentials\(detail); re-authorise the account",
                 platformCode: platformCode)
         case "forbidden", "insufficientPermissions", "youtubeSignupRequired", "channelNotFound":
-            return SpoolpostError(.forbidden, "\(service) is not allowed to upload\(detail)", platformCode: platformCode)
+            return SpoolpostError(
+                .forbidden, "\(service) may not do this with \(subject) (\(reason ?? ""))\(detail)",
+                platformCode: platformCode)
         default:
             break
         }
@@ -451,10 +578,11 @@ public struct YouTubeAdapter: PublishingAdapter {
                 .serverError, "\(service) failed on its side (HTTP \(response.status))\(detail)", retryable: true,
                 retryAfter: retryAfter, platformCode: platformCode)
         case 403:
-            return SpoolpostError(.forbidden, "\(service) denied the upload (HTTP 403)\(detail)", platformCode: platformCode)
+            return SpoolpostError(
+                .forbidden, "\(service) denied \(subject) (HTTP 403)\(detail)", platformCode: platformCode)
         default:
             return SpoolpostError(
-                .rejected, "\(service) rejected the video (HTTP \(response.status))\(detail)", platformCode: platformCode)
+                .rejected, "\(service) rejected \(subject) (HTTP \(response.status))\(detail)", platformCode: platformCode)
         }
     }
 

@@ -29,6 +29,10 @@ public enum ManifestRules {
             let full = (mediaRoot as NSString).appendingPathComponent(path)
             return (try? MediaFileInspector.inspect(path: full, limits: limits))?.type.mimeType
         }
+        context.mediaFileSize = { path in
+            let full = (mediaRoot as NSString).appendingPathComponent(path)
+            return ((try? FileManager.default.attributesOfItem(atPath: full))?[.size] as? NSNumber)?.int64Value
+        }
         if let adapters {
             context.targetProblems = { check in adapters.problems(with: check) }
         }

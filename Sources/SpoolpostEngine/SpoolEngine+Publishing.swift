@@ -97,7 +97,7 @@ extension SpoolEngine {
                 PublishRequest(
                     postID: post.manifest.id, target: target, text: post.manifest.text(for: target),
                     media: prepared, attempt: post.record.targets[index].attempts,
-                    steps: post.record.targets[index].steps),
+                    steps: post.record.targets[index].steps, mediaRoot: spool.mediaPath),
                 progress(stem: stem, target: index)
             )
         }

@@ -87,7 +87,7 @@ import Testing
                 let urn = try #require(id)
                 #expect(urn.hasPrefix("urn:li:share:"))
                 #expect(url == base + "/www.linkedin.com/feed/update/" + urn)
-                #expect(steps.recordedKeys == ["post"])
+                #expect(steps.recordedKeys == ["post_sent_at", "post"])
                 #expect(steps.steps["post"] == urn)
                 #expect(steps.publicSteps == 1)
 
@@ -119,7 +119,7 @@ import Testing
                 let steps = RecordingProgress()
                 let outcome = await adapter.publish(Self.request(media: [image]), progress: steps.progress)
                 #expect(Self.published(outcome) != nil)
-                #expect(steps.recordedKeys == ["image.0", "post"])
+                #expect(steps.recordedKeys == ["image.0", "post_sent_at", "post"])
                 let imageURN = try #require(steps.steps["image.0"])
                 #expect(imageURN.hasPrefix("urn:li:image:"))
                 let stored = try #require(server.store.posts(network: "linkedin").first)
@@ -146,7 +146,7 @@ import Testing
                 let steps = RecordingProgress()
                 let outcome = await adapter.publish(Self.request(media: media), progress: steps.progress)
                 #expect(Self.published(outcome) != nil)
-                #expect(steps.recordedKeys == ["image.0", "image.1", "image.2", "post"])
+                #expect(steps.recordedKeys == ["image.0", "image.1", "image.2", "post_sent_at", "post"])
                 let stored = try #require(server.store.posts(network: "linkedin").first)
                 let content = try #require(Self.json(stored)["content"] as? [String: Any])
                 let images = try #require((content["multiImage"] as? [String: Any])?["images"] as? [[String: Any]])
@@ -168,7 +168,8 @@ import Testing
                 let outcome = await adapter.publish(Self.request(media: [video]), progress: steps.progress)
                 #expect(Self.published(outcome) != nil)
                 #expect(steps.recordedKeys == [
-                    "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post",
+                    "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post_sent_at",
+                    "post",
                 ])
                 let videoURN = try #require(steps.steps["video"])
                 let stored = try #require(server.store.posts(network: "linkedin").first)
@@ -205,7 +206,7 @@ import Testing
                     Self.request(media: [video], steps: first.steps), progress: second.progress)
                 #expect(Self.published(outcome) != nil)
                 // Part 0 is not sent again: its recorded ETag goes into finalizeUpload, which checks all three.
-                #expect(second.recordedKeys == ["video.part.1", "video.part.2", "video.finalized", "post"])
+                #expect(second.recordedKeys == ["video.part.1", "video.part.2", "video.finalized", "post_sent_at", "post"])
                 #expect(server.store.count == 1)
             }
         }
@@ -236,7 +237,8 @@ import Testing
                 #expect(Self.published(outcome) != nil)
                 #expect(Array(second.recordedKeys.prefix(3)) == ["-video", "-video.part.0", "-video.upload"])
                 #expect(Array(second.recordedKeys.dropFirst(3)) == [
-                    "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post",
+                    "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post_sent_at",
+                    "post",
                 ])
                 #expect(second.steps["video"] != first.steps["video"])
                 #expect(server.store.count == 1)
@@ -255,13 +257,14 @@ import Testing
                 let first = RecordingProgress()
                 let failed = await adapter.publish(Self.request(media: images), progress: first.progress)
                 #expect(F.error(failed)?.code == .serverError)
-                #expect(first.recordedKeys == ["image.0", "image.1"])
+                #expect(first.recordedKeys == ["image.0", "image.1", "post_sent_at"])
                 #expect(first.publicSteps == 1)
 
                 let second = RecordingProgress(steps: first.steps)
                 let outcome = await adapter.publish(Self.request(media: images, steps: first.steps), progress: second.progress)
                 let (id, _) = try #require(Self.published(outcome))
-                #expect(second.recordedKeys == ["post"])
+                // The recent posts show nothing sent, so the post goes out, once.
+                #expect(second.recordedKeys == ["post_sent_at", "post"])
                 #expect(server.store.count == 1)
 
                 // With the post recorded, a further attempt sends nothing.
@@ -274,18 +277,112 @@ import Testing
         }
     }
 
-    @Test func aLostAnswerToThePostRequestIsAnUnknownOutcome() async throws {
+    static func losePostAnswer(_ server: SandboxServer, afterHandling: Bool) {
+        server.faults.replace(with: SandboxFaults([
+            SandboxFaultRule(
+                pathPrefix: "/api.linkedin.com/rest/posts", method: "POST", count: 1,
+                action: .breakConnection(afterHandling: afterHandling))
+        ]))
+    }
+
+    @Test func aLostAnswerToAStoredPostIsReconciledFromTheAuthorsPosts() async throws {
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
                 let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                server.faults.replace(with: SandboxFaults([
-                    SandboxFaultRule(
-                        pathPrefix: "/api.linkedin.com/rest/posts", count: 1, action: .breakConnection(afterHandling: true))
-                ]))
-                let error = try #require(F.error(await adapter.publish(Self.request())))
+                // An earlier post with other text must not be taken for this one.
+                _ = await adapter.publish(Self.request(text: "Yesterday's news"))
+                Self.losePostAnswer(server, afterHandling: true)
+                let steps = RecordingProgress()
+                let outcome = await adapter.publish(Self.request(text: "Launch (at last) #day"), progress: steps.progress)
+                let (id, url) = try #require(Self.published(outcome))
+                let urn = try #require(id)
+                #expect(urn.hasPrefix("urn:li:share:"))
+                #expect(url == base + "/www.linkedin.com/feed/update/" + urn)
+                #expect(steps.recordedKeys == ["post_sent_at", "post"])
+                #expect(steps.publicSteps == 1)
+                let posts = server.store.posts(network: "linkedin")
+                #expect(posts.count == 2)
+                #expect(posts.last?.text == "Launch (at last) #day")
+                // The URN is the stored post's: its feed URL leads to that post's sandbox page.
+                let page = try await http.execute(HTTPRequest(url: try #require(url)))
+                #expect(page.header("Location") == "/posts/" + (posts.last?.id ?? "-"))
+            }
+        }
+    }
+
+    @Test func aLostAnswerToAPostThatWasNotStoredStaysUnknownAndIsNotSentAgain() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                Self.losePostAnswer(server, afterHandling: false)
+                let first = RecordingProgress()
+                let error = try #require(F.error(await adapter.publish(Self.request(), progress: first.progress)))
                 #expect(error.code == .unknownOutcome)
                 #expect(!error.isRetryable)
+                #expect(first.recordedKeys == ["post_sent_at"])
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func aResumedAttemptPastThePublicStepLooksBeforePostingAgain() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                Self.losePostAnswer(server, afterHandling: true)
+                // As after a crash while the post request was in flight, with the answer never read.
+                let lost = RecordingProgress()
+                _ = await adapter.publish(Self.request(), progress: lost.progress)
+                var steps = lost.steps
+                steps["post"] = nil
+                #expect(steps["post_sent_at"] != nil)
+
+                let resumed = RecordingProgress(steps: steps)
+                let outcome = await adapter.publish(Self.request(steps: steps), progress: resumed.progress)
+                let urn = try #require(Self.published(outcome)?.id)
+                #expect(urn == lost.steps["post"])
+                #expect(resumed.recordedKeys == ["post"])
+                #expect(resumed.publicSteps == 0)
                 #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func theSimulatorListsAnAuthorsPostsNewestFirstInPages() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                for text in ["one", "two", "three"] { _ = await adapter.publish(Self.request(text: text)) }
+                func page(_ query: String) async throws -> (Int, [String: Any]) {
+                    let response = try await http.execute(HTTPRequest(
+                        url: base + "/api.linkedin.com/rest/posts?" + query,
+                        headers: [
+                            HTTPHeader(name: "Authorization", value: "Bearer sandbox-token"),
+                            HTTPHeader(name: "LinkedIn-Version", value: LinkedInAdapter.defaultVersion),
+                            HTTPHeader(name: "X-Restli-Protocol-Version", value: "2.0.0"),
+                            HTTPHeader(name: "X-RestLi-Method", value: "FINDER"),
+                        ]))
+                    return (response.status, try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:])
+                }
+                let author = WebFormEncoding.percentEncode(Self.author)
+                let (status, first) = try await page("author=\(author)&q=author&count=2&sortBy=LAST_MODIFIED")
+                #expect(status == 200)
+                let elements = try #require(first["elements"] as? [[String: Any]])
+                #expect(elements.map { $0["commentary"] as? String } == ["three", "two"])
+                #expect(elements.allSatisfy { ($0["id"] as? String)?.hasPrefix("urn:li:share:") == true })
+                #expect(elements.allSatisfy { $0["author"] as? String == Self.author && $0["createdAt"] is NSNumber })
+                let paging = try #require(first["paging"] as? [String: Any])
+                #expect(paging["start"] as? Int == 0)
+                #expect(paging["count"] as? Int == 2)
+                #expect(((paging["links"] as? [[String: Any]])?.first)?["rel"] as? String == "next")
+                let (_, second) = try await page("author=\(author)&q=author&count=2&start=2")
+                #expect((second["elements"] as? [[String: Any]])?.map { $0["commentary"] as? String } == ["one"])
+                let other = WebFormEncoding.percentEncode("urn:li:organization:42")
+                let (_, none) = try await page("author=\(other)&q=author")
+                #expect((none["elements"] as? [Any])?.isEmpty == true)
+                let (badFinder, _) = try await page("author=\(author)&q=authors")
+                #expect(badFinder == 400)
+                #expect(server.store.count == 3)
             }
         }
     }

@@ -28,24 +28,28 @@ import Testing
 
     static func request(
         _ folder: TemporaryFolder, type: String = "video", title: String = "Launch day",
-        steps: [String: String] = [:]
+        thumbnail: String? = nil, steps: [String: String] = [:]
     ) throws -> PublishRequest {
         let path = folder.path + "/v.mp4"
         if !FileManager.default.fileExists(atPath: path) {
             _ = try folder.write("v.mp4", (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13) })
         }
-        let options: [String: YAMLNode] = [
+        var options: [String: YAMLNode] = [
             "title": F.node(title), "privacy": F.node("unlisted"),
             "tags": YAMLNode(.sequence([F.node("launch"), F.node("demo")]), mark: SourceMark(line: 1, column: 1)),
         ]
+        if let thumbnail { options["thumbnail"] = F.node(thumbnail) }
         return PublishRequest(
             postID: "p1", target: PostTarget(index: 0, platform: .youtube, account: "yt", type: type, options: options),
             text: "Our launch video", media: [
                 PreparedMedia(
                     reference: MediaReference(source: .file(path: "v.mp4")), mimeType: "video/mp4",
                     size: Int64(size), localPath: path)
-            ], attempt: 1, steps: steps)
+            ], attempt: 1, steps: steps, mediaRoot: folder.path)
     }
+
+    /// A small JPEG-signed image (the simulator, like the adapter, judges images by their leading bytes).
+    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0x42, count: 2000) + [0xFF, 0xD9]
 
     @Test func aVideoIsUploadedInChunksWithTheSessionRecordedFirst() async throws {
         let folder = try TemporaryFolder()
@@ -231,6 +235,207 @@ import Testing
             try YouTubeAdapter(
                 account: F.account("yt", platform: .youtube, ["chunk_bytes": "1000"]),
                 credentials: Credentials(path: "/tmp/none", values: ["access_token": "t"]), http: http)
+        }
+    }
+
+    // MARK: - Thumbnail
+
+    @Test func theThumbnailIsSetOnceTheVideoExists() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try folder.write("cover.jpg", Self.jpeg)
+        try await withSandbox { server, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let log = RecordingProgress()
+            let outcome = await adapter.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: log.progress)
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            #expect(Array(log.events.suffix(3)) == [.publicStep, .step("video", "yt_000001"), .step("thumbnail", "done")])
+            #expect(server.store.posts(network: "youtube").count == 1)
+            let listed = try await http.execute(HTTPRequest(
+                url: base + "/www.googleapis.com/youtube/v3/videos?id=yt_000001&part=snippet",
+                headers: [HTTPHeader(name: "Authorization", value: "Bearer sandbox-token")]))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(listed.body)) as? [String: Any])
+            let item = try #require((object["items"] as? [[String: Any]])?.first)
+            let thumbnails = try #require((item["snippet"] as? [String: Any])?["thumbnails"] as? [String: Any])
+            let url = try #require((thumbnails["high"] as? [String: Any])?["url"] as? String)
+            let image = try await http.execute(HTTPRequest(url: url))
+            #expect(image.status == 200)
+            #expect(image.body == Self.jpeg)
+        }
+    }
+
+    @Test func aRetryAfterAThumbnailFailureSetsOnlyTheThumbnail() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try folder.write("cover.jpg", Self.jpeg)
+        let faults = SandboxFaults([
+            SandboxFaultRule(
+                pathPrefix: "/www.googleapis.com/upload/youtube/v3/thumbnails/set", method: "POST", count: 1,
+                action: .unavailable(retryAfterSeconds: 5))
+        ])
+        try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let first = RecordingProgress()
+            let failed = await adapter.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: first.progress)
+            let error = try #require(F.error(failed))
+            #expect(error.isRetryable)
+            #expect(error.retryAfter == 5)
+            #expect(error.message.contains("yt_000001"))
+            #expect(first.steps["video"] == "yt_000001")
+            #expect(first.steps["thumbnail"] == nil)
+
+            let second = RecordingProgress(steps: first.steps)
+            let outcome = await adapter.publish(
+                try Self.request(folder, thumbnail: "cover.jpg", steps: first.steps), progress: second.progress)
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            #expect(second.events == [.step("thumbnail", "done")])
+            #expect(server.store.posts(network: "youtube").count == 1)
+
+            // Settled: a third attempt sends nothing at all.
+            let third = RecordingProgress(steps: second.steps)
+            let again = await adapter.publish(
+                try Self.request(folder, thumbnail: "cover.jpg", steps: second.steps), progress: third.progress)
+            #expect(again == outcome)
+            #expect(third.events.isEmpty)
+        }
+    }
+
+    @Test func aThumbnailYouTubeRefusesForGoodKeepsTheVideoAndNotesWhy() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try folder.write("cover.jpg", Self.jpeg)
+        try await withSandbox { server, base, http in
+            let unverified = try Self.adapter(
+                base, http, try Self.credentials(folder, ["access_token": "sandbox-unverified-token"]))
+            let log = RecordingProgress()
+            let outcome = await unverified.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: log.progress)
+            #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
+            let note = try #require(log.steps["thumbnail"])
+            #expect(note.hasPrefix("failed: 403/forbidden: "))
+            #expect(server.store.posts(network: "youtube").count == 1)
+
+            // A recorded video the channel no longer has: videoNotFound is final too, and nothing is uploaded.
+            let ok = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            let gone = RecordingProgress(steps: ["video": "yt_999999"])
+            let kept = await ok.publish(
+                try Self.request(folder, thumbnail: "cover.jpg", steps: gone.steps), progress: gone.progress)
+            #expect(kept == .published(platformPostID: "yt_999999", url: "https://www.youtube.com/watch?v=yt_999999"))
+            #expect(gone.values(of: "thumbnail").first?.hasPrefix("failed: 404/videoNotFound: ") == true)
+            #expect(server.store.posts(network: "youtube").count == 1)
+        }
+    }
+
+    @Test func aThumbnailThatCannotBeSentFailsBeforeAnyVideoExists() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try folder.write("cover.gif", Array("GIF89a".utf8) + Array(repeating: 0, count: 100))
+        try await withSandbox { server, base, http in
+            let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
+            for name in ["missing.jpg", "cover.gif"] {
+                let log = RecordingProgress()
+                let error = try #require(F.error(await adapter.publish(
+                    try Self.request(folder, thumbnail: name), progress: log.progress)))
+                #expect(error.code == .invalidManifest)
+                #expect(!error.isRetryable)
+                #expect(log.events.isEmpty)
+            }
+            #expect(server.store.posts(network: "youtube").isEmpty)
+        }
+    }
+
+    @Test func thumbnailErrorsAreClassifiedFromTheGoogleReason() {
+        func response(_ status: Int, _ reason: String, headers: [HTTPHeader] = []) -> HTTPResponse {
+            let body = #"{"error":{"code":\#(status),"message":"m","errors":[{"domain":"youtube.thumbnail","#
+                + #""reason":"\#(reason)","message":"m"}]}}"#
+            return HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
+        }
+        let invalid = YouTubeAdapter.classify(response(400, "invalidImage"), service: "YouTube", subject: "the thumbnail")
+        #expect(invalid.code == .rejected)
+        #expect(invalid.platformCode == "400/invalidImage")
+        #expect(!invalid.isRetryable)
+        let empty = YouTubeAdapter.classify(response(400, "mediaBodyRequired"), service: "YouTube")
+        #expect(empty.code == .rejected)
+        #expect(empty.platformCode == "400/mediaBodyRequired")
+        let forbidden = YouTubeAdapter.classify(response(403, "forbidden"), service: "YouTube")
+        #expect(forbidden.code == .forbidden)
+        #expect(!forbidden.isRetryable)
+        let busy = YouTubeAdapter.classify(
+            response(429, "uploadRateLimitExceeded", headers: [HTTPHeader(name: "Retry-After", value: "120")]),
+            service: "YouTube")
+        #expect(busy.code == .rateLimit)
+        #expect(busy.isRetryable)
+        #expect(busy.retryAfter == 120)
+    }
+
+    @Test func validationRefusesAThumbnailThatIsNotASmallJPEGOrPNG() throws {
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let adapter = try YouTubeAdapter(
+            account: F.account("yt", platform: .youtube),
+            credentials: Credentials(path: "/tmp/none", values: ["access_token": "t"]), http: http)
+        func problems(_ file: OptionFile) -> [String?] {
+            let target = PostTarget(
+                index: 0, platform: .youtube, account: "yt", type: "video",
+                options: ["title": F.node("t"), "thumbnail": F.node(file.path)])
+            let manifest = Manifest(
+                id: "m", text: nil, media: [MediaReference(source: .file(path: "v.mp4"))], scheduleAt: nil,
+                targets: [target])
+            let check = TargetCheck(
+                manifest: manifest, target: target, mediaTypes: ["video/mp4"], files: ["thumbnail": file])
+            return adapter.problems(with: check).map(\.field)
+        }
+        #expect(problems(OptionFile(path: "a.jpg", mimeType: "image/jpeg", size: 2 * 1024 * 1024)).isEmpty)
+        #expect(problems(OptionFile(path: "a.png", mimeType: "image/png", size: 1000)).isEmpty)
+        #expect(problems(OptionFile(path: "a.jpg", mimeType: "image/jpeg", size: 2 * 1024 * 1024 + 1)) == ["thumbnail"])
+        #expect(problems(OptionFile(path: "a.jpg", mimeType: "image/webp", size: 1000)) == ["thumbnail"])
+        #expect(problems(OptionFile(path: "a.jpg", mimeType: "video/mp4", size: 1000)) == ["thumbnail"])
+    }
+
+    @Test func aManifestWithABadThumbnailIsRefusedAtTheThumbnailLine() throws {
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try folder.write("v.mp4", [0, 0, 0, 0x18] + Array("ftypmp42".utf8) + Array(repeating: 0, count: 64))
+        _ = try folder.write("big.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 1, count: 3 << 20))
+        _ = try folder.write("ok.jpg", Self.jpeg)
+        let adapter = try YouTubeAdapter(
+            account: F.account("yt", platform: .youtube),
+            credentials: Credentials(path: "/tmp/none", values: ["access_token": "t"]), http: http)
+        let root = folder.path
+        func read(_ thumbnail: String) throws -> ManifestReadResult {
+            let text = """
+                media:
+                  - file: v.mp4
+                targets:
+                  - platform: youtube
+                    title: Launch
+                    thumbnail: \(thumbnail)
+                """
+            var context = ManifestReader.Context(
+                fileName: "launch.yaml", accounts: ["yt": .youtube], now: Date(),
+                mediaFileProblem: { path in
+                    FileManager.default.fileExists(atPath: root + "/" + path) ? nil : "no file '\(path)' in \(root)"
+                })
+            context.mediaType = { reference in
+                guard case .file(let path) = reference.source,
+                    let bytes = FileManager.default.contents(atPath: root + "/" + path)
+                else { return nil }
+                return MediaSniffer.detect(bytes.prefix(MediaSniffer.bytesNeeded))?.mimeType
+            }
+            context.mediaFileSize = { path in
+                ((try? FileManager.default.attributesOfItem(atPath: root + "/" + path))?[.size] as? NSNumber)?.int64Value
+            }
+            context.targetProblems = { adapter.problems(with: $0) }
+            return ManifestReader.read(try YAMLLoader.load(Array(text.utf8)), context: context)
+        }
+        #expect(try read("ok.jpg").manifest != nil)
+        for (name, words) in [("missing.jpg", "no file"), ("big.png", "at most"), ("v.mp4", "JPEG or PNG"), ("../x.jpg", "..")] {
+            let result = try read(name)
+            #expect(result.manifest == nil)
+            let error = try #require(result.diagnostics.first)
+            #expect(error.mark?.line == 6, "\(name)")
+            #expect(error.message.contains(words), "\(name): \(error.message)")
         }
     }
 }

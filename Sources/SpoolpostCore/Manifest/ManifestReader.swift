@@ -21,6 +21,8 @@ public struct ManifestReader {
         public var existingState: @Sendable (String) -> String?
         /// The MIME type of a media item as far as it is known without fetching it (a `file:` item's bytes).
         public var mediaType: @Sendable (MediaReference) -> String? = { _ in nil }
+        /// The size in bytes of a file in spool/media/ (a path checked by ``mediaFileProblem``); nil when unknown.
+        public var mediaFileSize: @Sendable (String) -> Int64? = { _ in nil }
         /// The rules of the target's network (text limits, media counts and kinds), from its adapter.
         public var targetProblems: @Sendable (TargetCheck) -> [TargetProblem] = { _ in [] }
 
@@ -57,6 +59,8 @@ public struct ManifestReader {
         accepted: ["platform", "account", "text", "type"] + optionFields,
         aliases: ["content": "text", "mediaType": "type", "media_type": "type", "pageId": "page_id"])
     static let mediaKinds = ["IMAGE", "VIDEO", "REEL"]
+    /// Options whose value names a file in spool/media/, checked like a `file:` media item.
+    static let fileOptions = ["thumbnail"]
 
     /// Validates `root` (nil for an empty document). The manifest is nil when any error was found.
     public static func read(_ root: YAMLNode?, context: Context) -> ManifestReadResult {
@@ -130,7 +134,15 @@ private struct ReadState {
         let targetNodes = fields["targets"]?.sequence ?? []
         let targetsPath = fields.spelling("targets")
         for target in manifest.targets {
-            let problems = context.targetProblems(TargetCheck(manifest: manifest, target: target, mediaTypes: mediaTypes))
+            var files: [String: OptionFile] = [:]
+            for name in ManifestReader.fileOptions {
+                guard let path = target.option(name) else { continue }
+                files[name] = OptionFile(
+                    path: path, mimeType: context.mediaType(MediaReference(source: .file(path: path))),
+                    size: context.mediaFileSize(path))
+            }
+            let problems = context.targetProblems(
+                TargetCheck(manifest: manifest, target: target, mediaTypes: mediaTypes, files: files))
             guard !problems.isEmpty else { continue }
             let node = target.index < targetNodes.count ? targetNodes[target.index] : nil
             let targetPath = SchemaReader.path(targetsPath, target.index)
@@ -520,6 +532,17 @@ private struct ReadState {
                 isValid = false
             }
             return isValid ? node : nil
+        case _ where ManifestReader.fileOptions.contains(name):
+            guard let file = reader.string(node, path: path, what: sourceExpectation("file")) else { return nil }
+            if case .failure(let problem) = MediaSourceParser.file(file) {
+                reader.error(node.mark, path, problem.message)
+                return nil
+            }
+            if let problem = context.mediaFileProblem(file) {
+                reader.error(node.mark, path, "\(name) file '\(file)': \(problem)")
+                return nil
+            }
+            return node
         case "publish_at":
             guard let text = reader.string(node, path: path, what: "a date-time such as 2026-12-01T09:00:00+01:00")
             else { return nil }

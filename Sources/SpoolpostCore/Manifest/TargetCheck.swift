@@ -6,11 +6,14 @@ public struct TargetCheck: Sendable {
     /// The MIME type of each media item, in manifest order: from the content's leading bytes for `file:`
     /// items, from the multipost `type` or the name for others; nil when unknown until it is fetched.
     public var mediaTypes: [String?]
+    /// The files in spool/media/ that the target's options name (a YouTube `thumbnail`), by option name.
+    public var files: [String: OptionFile]
 
-    public init(manifest: Manifest, target: PostTarget, mediaTypes: [String?]) {
+    public init(manifest: Manifest, target: PostTarget, mediaTypes: [String?], files: [String: OptionFile] = [:]) {
         self.manifest = manifest
         self.target = target
         self.mediaTypes = mediaTypes
+        self.files = files
     }
 
     /// The text this target publishes: its own, or the manifest's.
@@ -23,6 +26,22 @@ public struct TargetCheck: Sendable {
 
     /// Images other than GIFs, which most networks treat as animations.
     static func isStillImage(_ mime: String) -> Bool { mime.hasPrefix("image/") && mime != "image/gif" }
+}
+
+/// A file in spool/media/ that a target option names (not a media item of the post), as the caller read it.
+public struct OptionFile: Sendable, Hashable {
+    /// Relative to spool/media/.
+    public var path: String
+    /// From the content's leading bytes; nil when it is none of the recognised formats or cannot be read.
+    public var mimeType: String?
+    /// Nil when it cannot be read.
+    public var size: Int64?
+
+    public init(path: String, mimeType: String?, size: Int64?) {
+        self.path = path
+        self.mimeType = mimeType
+        self.size = size
+    }
 }
 
 /// A problem a network's rules find with one target; reported with the line and column of `field`.

@@ -13,6 +13,9 @@ import Synchronization
 ///   `POST /videos?action=finalizeUpload` checks the ETags in order; `GET /videos/{urn}` reads PROCESSING for two
 ///   polls, then AVAILABLE.
 /// - `POST /posts` → 201 with `x-restli-id: urn:li:share:N`; the post is stored with its commentary unescaped.
+/// - `GET /posts?author={urn}&q=author&count=N&start=S&sortBy=LAST_MODIFIED|CREATED` (Find Posts by Authors) →
+///   `{"elements": [...], "paging": {"start", "count", "links"}}`, newest first, each element the post as sent with
+///   `id`, `createdAt`, `lastModifiedAt` and `publishedAt` (milliseconds since 1970).
 ///   `GET /www.linkedin.com/feed/update/{urn}` redirects to the sandbox page of the post.
 /// - `POST /www.linkedin.com/oauth/v2/accessToken` (`grant_type=refresh_token`, refresh token
 ///   `sandbox-refresh-token`) issues a new access token.
@@ -56,6 +59,8 @@ final class LinkedInSimulator: NetworkSimulator {
         var videos: [String: Video] = [:]
         /// Post URN -> sandbox post id.
         var posts: [String: String] = [:]
+        /// Post URNs in creation order.
+        var postOrder: [String] = []
         var issuedTokens: Set<String> = []
 
         mutating func number() -> Int {
@@ -71,6 +76,7 @@ final class LinkedInSimulator: NetworkSimulator {
             await self.answer { try self.readVideo(request, urn: context.parameters.get("urn") ?? "") }
         }
         router.post("\(Self.prefix)/posts") { request, _ in await self.answer { try await self.createPost(request) } }
+        router.get("\(Self.prefix)/posts") { request, _ in await self.answer { try self.findPosts(request) } }
         router.put("\(Self.webPrefix)/dms-uploads/image/{id}") { request, context in
             await self.answer { try await self.uploadImage(request, id: context.parameters.get("id") ?? "") }
         }
@@ -399,12 +405,58 @@ final class LinkedInSimulator: NetworkSimulator {
         let urn = state.withLock { state in
             let urn = "urn:li:share:\(7_100_000_000_000_000_000 + state.number())"
             state.posts[urn] = stored.id
+            state.postOrder.append(urn)
             return urn
         }
         var headers = HTTPFields()
         headers[.init("x-restli-id")!] = urn
         headers[.location] = "/posts/" + urn
         return Self.empty(status: .created, headers: headers)
+    }
+
+    /// Find Posts by Authors: the author's posts, newest first, one page of them.
+    private func findPosts(_ request: Request) throws -> Response {
+        try checkREST(request)
+        let query = request.uri.queryParameters
+        guard query["q"] == "author" else {
+            throw LinkedInError(status: .badRequest, code: "ILLEGAL_ARGUMENT", message: "Unsupported finder; use q=author")
+        }
+        let author = query["author"].map { String($0).removingPercentEncoding ?? String($0) }
+        guard Self.isAuthorURN(author), let author else {
+            throw LinkedInError.invalid("ERROR :: /author :: \(author ?? "") is not a person or organization URN")
+        }
+        let start = query["start"].flatMap { Int(String($0)) } ?? 0
+        let count = query["count"].flatMap { Int(String($0)) } ?? 10
+        guard start >= 0, (1...100).contains(count) else {
+            throw LinkedInError.invalid("ERROR :: start must be 0 or more and count between 1 and 100")
+        }
+        if let sortBy = query["sortBy"], sortBy != "LAST_MODIFIED" && sortBy != "CREATED" {
+            throw LinkedInError.invalid("ERROR :: /sortBy :: \(sortBy) is not LAST_MODIFIED or CREATED")
+        }
+        let (order, ids) = state.withLock { ($0.postOrder, $0.posts) }
+        // Posts are never modified here, so both orders are creation order, newest first.
+        let authored = order.reversed().compactMap { urn -> [String: Any]? in
+            guard let id = ids[urn], let post = environment.store.post(id: id), post.account == author,
+                var element = (try? JSONSerialization.jsonObject(with: Data(post.body))) as? [String: Any]
+            else { return nil }
+            let millis = Int64(post.receivedAt.timeIntervalSince1970 * 1000)
+            element["id"] = urn
+            element["createdAt"] = millis
+            element["lastModifiedAt"] = millis
+            element["publishedAt"] = millis
+            return element
+        }
+        let page = Array(authored.dropFirst(start).prefix(count))
+        var paging: [String: Any] = ["start": start, "count": count, "links": [] as [Any]]
+        if start + count < authored.count {
+            var next = URLComponents()
+            next.queryItems = [
+                URLQueryItem(name: "author", value: author), URLQueryItem(name: "q", value: "author"),
+                URLQueryItem(name: "count", value: String(count)), URLQueryItem(name: "start", value: String(start + count)),
+            ]
+            paging["links"] = [["type": "application/json", "rel": "next", "href": "/rest/posts" + (next.string ?? "")]]
+        }
+        return Self.json(["elements": page, "paging": paging])
     }
 
     /// The text a little-format commentary shows: `\c` is `c`.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SpoolpostCore
 import SpoolpostIO
 
 /// YouTube Data API v3 resumable uploads under `/www.googleapis.com/upload/youtube/v3` and the OAuth token endpoint
@@ -10,15 +11,24 @@ import SpoolpostIO
 /// bytes a-b/N`, multiples of 256 KiB except the last) and answers 308 with `Range: bytes=0-x` until the last byte,
 /// then 200 with the video resource; `Content-Range: bytes */N` probes. The video exists only once complete.
 ///
+/// `POST .../thumbnails/set?videoId=ID&uploadType=media` takes a JPEG or PNG (by its bytes) of at most 2 MB for a
+/// video of the channel and answers `youtube#thumbnailSetResponse`; the image is then served under
+/// `/i.ytimg.com/vi/ID/` and listed in the video's `snippet.thumbnails` on `GET .../videos?id=ID`.
+///
 /// Sandbox credentials: bearer `sandbox-token`; `sandbox-expired-token` answers 401 (`authError`),
-/// `sandbox-quota-token` 403 `quotaExceeded`; refresh token `sandbox-refresh-token` with client id `sandbox-client`.
+/// `sandbox-quota-token` 403 `quotaExceeded`, `sandbox-unverified-token` uploads videos but may not set custom
+/// thumbnails (403 `forbidden`, as for channels that are not verified); refresh token `sandbox-refresh-token` with
+/// client id `sandbox-client`.
 struct YouTubeSimulator: NetworkSimulator {
     static let network = "youtube"
     static let idPrefix = "yt"
     static let uploadPrefix = "/www.googleapis.com/upload/youtube/v3"
     static let apiPrefix = "/www.googleapis.com/youtube/v3"
     static let tokenPath = "/oauth2.googleapis.com/token"
+    static let thumbnailPrefix = "/i.ytimg.com/vi"
     static let granularity = 256 * 1024
+    static let channel = "sandbox-channel"
+    static let maxThumbnailBytes = 2 * 1024 * 1024
 
     struct Session {
         var metadata: [UInt8]
@@ -30,8 +40,15 @@ struct YouTubeSimulator: NetworkSimulator {
         var headers: [SandboxHeader]
     }
 
+    struct Thumbnail {
+        var bytes: [UInt8]
+        var type: SpoolpostCore.MediaType
+    }
+
     struct State {
-        var validTokens: Set<String> = ["sandbox-token"]
+        var validTokens: Set<String> = ["sandbox-token", "sandbox-unverified-token"]
+        /// Custom thumbnails by video id.
+        var thumbnails: [String: Thumbnail] = [:]
         var issued = 0
         var nextSession = 1
         var sessions: [String: Session] = [:]
@@ -44,6 +61,12 @@ struct YouTubeSimulator: NetworkSimulator {
         router.post("\(Self.uploadPrefix)/videos") { request, _ in await self.answer { try await self.create(request) } }
         router.put("\(Self.uploadPrefix)/videos") { request, _ in await self.answer { try await self.put(request) } }
         router.get("\(Self.apiPrefix)/videos") { request, _ in await self.answer { try self.list(request) } }
+        router.post("\(Self.uploadPrefix)/thumbnails/set") { request, _ in
+            await self.answer { try await self.setThumbnail(request) }
+        }
+        router.get(RouterPath(Self.thumbnailPrefix + "/{id}/{file}")) { _, context in
+            self.thumbnailImage(videoID: context.parameters.get("id") ?? "")
+        }
         router.post("\(Self.tokenPath)") { request, _ in await self.token(request) }
     }
 
@@ -86,7 +109,9 @@ struct YouTubeSimulator: NetworkSimulator {
         }
     }
 
-    private func authenticate(_ request: Request) throws {
+    /// Checks the bearer token; the token that passed.
+    @discardableResult
+    private func authenticate(_ request: Request) throws -> String {
         let header = SandboxRequest.header(request, named: "Authorization") ?? ""
         let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
         if token == "sandbox-quota-token" {
@@ -98,6 +123,7 @@ struct YouTubeSimulator: NetworkSimulator {
             throw GoogleError(
                 status: .unauthorized, reason: "authError", message: "Invalid Credentials", domain: "global")
         }
+        return token
     }
 
     private func create(_ request: Request) async throws -> Response {
@@ -214,15 +240,115 @@ struct YouTubeSimulator: NetworkSimulator {
     private func list(_ request: Request) throws -> Response {
         try authenticate(request)
         let wanted = Set((request.uri.queryParameters["id"] ?? "").split(separator: ",").map(String.init))
-        let items = environment.store.posts(network: Self.network).filter { wanted.contains($0.id) }.map {
-            ["kind": "youtube#video", "id": $0.id]
+        let thumbnails = state.withLock { $0.thumbnails }
+        let items = environment.store.posts(network: Self.network).filter { wanted.contains($0.id) }.map { post in
+            VideoItem(
+                id: post.id,
+                snippet: thumbnails[post.id].map { .init(thumbnails: thumbnailSizes(videoID: post.id, type: $0.type)) })
         }
         return SandboxResponse.json(VideoList(items: items))
     }
 
     private struct VideoList: Encodable {
         var kind = "youtube#videoListResponse"
-        var items: [[String: String]]
+        var items: [VideoItem]
+    }
+
+    private struct VideoItem: Encodable {
+        struct Snippet: Encodable {
+            var thumbnails: ThumbnailSizes
+        }
+        var kind = "youtube#video"
+        var id: String
+        var snippet: Snippet?
+    }
+
+    // MARK: - Thumbnails
+
+    /// A thumbnail resource: the same image under the sizes YouTube names.
+    private struct ThumbnailSizes: Encodable {
+        struct Size: Encodable {
+            var url: String
+            var width: Int
+            var height: Int
+        }
+        var `default`: Size
+        var medium: Size
+        var high: Size
+    }
+
+    private struct ThumbnailSetResponse: Encodable {
+        var kind = "youtube#thumbnailSetResponse"
+        var etag: String
+        var items: [ThumbnailSizes]
+    }
+
+    private func thumbnailSizes(videoID: String, type: SpoolpostCore.MediaType) -> ThumbnailSizes {
+        let base = environment.baseURL + Self.thumbnailPrefix + "/" + videoID + "/"
+        let file = type == .png ? ".png" : ".jpg"
+        return ThumbnailSizes(
+            default: .init(url: base + "default" + file, width: 120, height: 90),
+            medium: .init(url: base + "mqdefault" + file, width: 320, height: 180),
+            high: .init(url: base + "hqdefault" + file, width: 480, height: 360))
+    }
+
+    /// `thumbnails.set`: a media upload of one JPEG or PNG for a video of the token's channel.
+    private func setThumbnail(_ request: Request) async throws -> Response {
+        let token = try authenticate(request)
+        guard request.uri.queryParameters["uploadType"] == "media" else {
+            throw GoogleError(
+                status: .badRequest, reason: "badRequest", message: "uploadType must be media", domain: "global")
+        }
+        let videoID = request.uri.queryParameters["videoId"].map(String.init) ?? ""
+        guard let video = environment.store.post(id: videoID), video.network == Self.network else {
+            throw GoogleError(
+                status: .notFound, reason: "videoNotFound",
+                message: "The video that you are trying to update cannot be found.", domain: "youtube.thumbnail")
+        }
+        guard token != "sandbox-unverified-token" else {
+            throw GoogleError(
+                status: .forbidden, reason: "forbidden",
+                message: "The authenticated user doesn't have permissions to upload and set custom video thumbnails.",
+                domain: "youtube.thumbnail")
+        }
+        guard video.account == Self.channel else {
+            throw GoogleError(
+                status: .forbidden, reason: "forbidden",
+                message: "The thumbnail can't be set for the specified video. The request might not be properly authorized.",
+                domain: "youtube.thumbnail")
+        }
+        let body = try await SandboxRequest.collectBody(request, limit: environment.configuration.maxBodyBytes).get()
+        guard !body.isEmpty else {
+            throw GoogleError(
+                status: .badRequest, reason: "mediaBodyRequired",
+                message: "The request does not include the image content.", domain: "youtube.thumbnail")
+        }
+        guard body.count <= Self.maxThumbnailBytes else {
+            throw GoogleError(
+                status: .contentTooLarge, reason: "uploadTooLarge",
+                message: "Media larger than: \(Self.maxThumbnailBytes)", domain: "global")
+        }
+        let declared = SandboxRequest.mediaType(request) ?? ""
+        guard ["image/jpeg", "image/png", "application/octet-stream"].contains(declared),
+            let type = MediaSniffer.detect(body), type == .jpeg || type == .png
+        else {
+            throw GoogleError(
+                status: .badRequest, reason: "invalidImage", message: "The provided image content is invalid.",
+                domain: "youtube.thumbnail")
+        }
+        state.withLock { $0.thumbnails[videoID] = Thumbnail(bytes: body, type: type) }
+        return SandboxResponse.json(
+            ThumbnailSetResponse(etag: "\"\(videoID)-\(body.count)\"", items: [thumbnailSizes(videoID: videoID, type: type)]))
+    }
+
+    /// The custom thumbnail of a video, as `i.ytimg.com` serves it.
+    private func thumbnailImage(videoID: String) -> Response {
+        guard let thumbnail = state.withLock({ $0.thumbnails[videoID] }) else {
+            return Response(status: .notFound)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = thumbnail.type.mimeType
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: thumbnail.bytes)))
     }
 
     static func parseRange(_ header: String) -> (Int, Int, Int)? {
