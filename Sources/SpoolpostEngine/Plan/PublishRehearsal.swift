@@ -10,11 +10,14 @@ public struct PublishRehearsal: Sendable {
     public let adapters: AdapterRegistry
     public let stager: MediaStager?
     public let recorder: PlanRecorder
+    /// The spool's media folder, where target options such as a thumbnail are read from.
+    public let mediaRoot: String?
 
-    public init(adapters: AdapterRegistry, stager: MediaStager?, recorder: PlanRecorder) {
+    public init(adapters: AdapterRegistry, stager: MediaStager?, recorder: PlanRecorder, mediaRoot: String?) {
         self.adapters = adapters
         self.stager = stager
         self.recorder = recorder
+        self.mediaRoot = mediaRoot
     }
 
     static let mediaSection = "media"
@@ -42,7 +45,8 @@ public struct PublishRehearsal: Sendable {
                 plan.outcome = "not sent: the media could not be staged"
             } else if let adapter = adapters.adapter(forAccount: target.account) {
                 let request = PublishRequest(
-                    postID: manifest.id, target: target, text: manifest.text(for: target), media: prepared, attempt: 1)
+                    postID: manifest.id, target: target, text: manifest.text(for: target), media: prepared, attempt: 1,
+                    mediaRoot: mediaRoot)
                 switch await adapter.publish(request, progress: recorder.progress) {
                 case .published:
                     plan.outcome = "published (in the rehearsal)"

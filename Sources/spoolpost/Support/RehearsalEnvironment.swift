@@ -79,12 +79,13 @@ final class RehearsalEnvironment {
             let recorder = PlanRecorder(rebasing: rebasing)
             let http = try HTTPClient(configuration: .init(observer: { recorder.observe($0, $1) }))
             let adapters = try AdapterRegistry(configuration: configuration, baseDirectory: directory, http: http)
+            let mediaRoot = (loaded.spoolRoot as NSString).appendingPathComponent("media")
             let stager = MediaStager(
                 storage: loaded.configuration.storage, limits: loaded.configuration.mediaLimits, signer: signer,
-                http: http, mediaRoot: (loaded.spoolRoot as NSString).appendingPathComponent("media"))
+                http: http, mediaRoot: mediaRoot)
             return RehearsalEnvironment(
                 directory: directory, recorder: recorder,
-                rehearsal: PublishRehearsal(adapters: adapters, stager: stager, recorder: recorder),
+                rehearsal: PublishRehearsal(adapters: adapters, stager: stager, recorder: recorder, mediaRoot: mediaRoot),
                 manifest: rehearsed, standIns: standIns, recordingHTTP: http, servers: servers)
         } catch {
             for server in servers { server.cancel() }
