@@ -50,6 +50,8 @@ public struct InstagramAdapter: PublishingAdapter {
     private let http: HTTPClient
 
     public var publicStepIsFirstRequest: Bool { false }
+    /// How the account's token is renewed (chosen by `login:` or the `api_base` host).
+    public var tokenFlow: MetaTokenRefresher.Flow { tokens.flow }
 
     /// An adapter whose token renews through `tokens` (a ``MetaTokenRefresher``).
     public init(

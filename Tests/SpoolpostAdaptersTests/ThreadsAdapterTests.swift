@@ -13,10 +13,7 @@ import Testing
 
     /// A folder for the credentials file, removed afterwards.
     static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
-        let path = NSTemporaryDirectory() + "spoolpost-threads-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await body(path)
+        try await MetaTokenFixture.withFolder(body)
     }
 
     static func adapter(
@@ -394,6 +391,22 @@ import Testing
                 let expiresAt = try #require(saved["expires_at"].flatMap(Double.init))
                 #expect(expiresAt > Date().timeIntervalSince1970 + 50 * 24 * 3600)
                 #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aRefusedTokenIsRefreshedOnceWrittenBackAndThePublishRepeated() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder, token: "sandbox-stale-token")
+                async let first = adapter.publish(Self.request(text: "one"))
+                async let second = adapter.publish(Self.request(text: "two"))
+                let outcomes = await [first, second]
+                #expect(outcomes.allSatisfy { F.error($0) == nil })
+                #expect(server.store.count == 2)
+                // Both attempts were refused; one refresh served them (a second would have saved `-2`).
+                let saved = try MetaTokenFixture.savedPrivately(folder + "/threads.yaml")
+                #expect(saved["access_token"] == "sandbox-token-refreshed-1")
             }
         }
     }
