@@ -53,6 +53,8 @@ public actor MetaTokenRefresher {
     private var knownTokens: Set<String>
     /// The token a renewal was refused for, and why: asking again for the same token would fail the same way.
     private var refused: (token: String, error: SpoolpostError)?
+    /// After an early renewal fails for a passing reason, the next one waits until then (the token still works).
+    private var nextEarlyRenewal: Date?
 
     /// - Parameters:
     ///   - credentials: the account's credentials file (`access_token`, optional `expires_at` as Unix seconds or
@@ -120,7 +122,12 @@ public actor MetaTokenRefresher {
     public nonisolated func withToken<Value>(
         _ send: (String) async throws(SpoolpostError) -> Value
     ) async throws(SpoolpostError) -> Value {
-        let token = try await currentToken()
+        let token: String
+        do throws(SpoolpostError) {
+            token = try await currentToken()
+        } catch {
+            throw await redacted(error)
+        }
         do throws(SpoolpostError) {
             return try await send(token)
         } catch where error.code == .authExpired {
@@ -143,13 +150,17 @@ public actor MetaTokenRefresher {
     }
 
     /// The current token, renewed first when `expires_at` is within the margin. A failed early renewal keeps the
-    /// token while it is still valid; past its expiry the failure is the answer.
+    /// token while it is still valid (and is not tried again for an hour); past its expiry the failure is the
+    /// answer.
     public func currentToken(now: Date = Date()) async throws(SpoolpostError) -> String {
         guard let expiresAt, expiresAt.timeIntervalSince(now) < refreshMargin, canRefresh else { return accessToken }
+        let expired = expiresAt.timeIntervalSince(now) <= 0
+        if !expired, let nextEarlyRenewal, now < nextEarlyRenewal { return accessToken }
         do throws(SpoolpostError) {
             return try await renew(replacing: accessToken, refusal: nil)
         } catch {
-            if expiresAt.timeIntervalSince(now) <= 0 { throw error }
+            if expired { throw error }
+            nextEarlyRenewal = now.addingTimeInterval(3600)
             return accessToken
         }
     }

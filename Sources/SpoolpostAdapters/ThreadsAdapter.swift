@@ -335,15 +335,19 @@ public struct ThreadsAdapter: PublishingAdapter {
 
     /// The container reads PUBLISHED but the media id never came back: find the post among the profile's posts
     /// (`/threads`, or `/replies` for a reply) made since the publish request left (less five minutes for clock
-    /// differences), by its text and media type. One match is recorded as `media_id`; none or several leave the
-    /// id unknown, and the post counts as published either way (it is never sent again).
+    /// differences), by its text and media type. One match is recorded as `media_id`; none or several, or no
+    /// recorded send time to bound the search (an older post with the same text must not be taken for this one),
+    /// leave the id unknown, and the post counts as published either way (it is never sent again).
     private func recoverPublished(
         _ request: PublishRequest, sentAt: String?, progress: PublishProgress
     ) async -> PublishOutcome {
-        let since = sentAt.flatMap(Double.init).map { $0 - 300 }
+        guard let since = sentAt.flatMap(Double.init).map({ $0 - 300 }) else {
+            return .published(platformPostID: nil, url: nil)
+        }
         let edge = (request.target.option("reply_to") ?? "").isEmpty ? "threads" : "replies"
-        var query = [("fields", "id,permalink,text,timestamp,media_type"), ("limit", "25")]
-        if let since { query.append(("since", String(Int(since)))) }
+        let query = [
+            ("fields", "id,permalink,text,timestamp,media_type"), ("since", String(Int(since))), ("limit", "25"),
+        ]
         guard
             let answer = try? await send(
                 method: "GET",
@@ -356,7 +360,6 @@ public struct ThreadsAdapter: PublishingAdapter {
         let matches = posts.filter { post in
             guard (post["text"] as? String ?? "") == text else { return false }
             if let mediaType, let listed = post["media_type"] as? String, listed != mediaType { return false }
-            guard let since else { return true }
             guard let stamp = post["timestamp"] as? String, let date = Self.parseTimestamp(stamp) else { return false }
             return date.timeIntervalSince1970 >= since
         }
