@@ -108,7 +108,9 @@ public struct InstagramAdapter: PublishingAdapter {
     /// The account's renewal flow: `login: instagram` (Instagram Login, `ig_refresh_token`) or `login: facebook`
     /// (Facebook Login, `fb_exchange_token`); unset, the `api_base` host decides (`graph.instagram.com` serves
     /// only Instagram Login tokens).
-    static func tokenFlow(_ settings: AccountSettings, apiBase: String) throws(SpoolpostError) -> MetaTokenRefresher.Flow {
+    static func tokenFlow(
+        _ settings: AccountSettings, apiBase: String
+    ) throws(SpoolpostError) -> MetaTokenRefresher.Flow {
         switch settings.string("login")?.lowercased() {
         case "instagram": return .instagramRefresh
         case "facebook": return .facebookExchange

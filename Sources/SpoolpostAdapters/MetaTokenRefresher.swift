@@ -26,8 +26,8 @@ public import SpoolpostIO
 public actor MetaTokenRefresher {
     /// How a token is renewed.
     public enum Flow: String, Sendable, CaseIterable {
-        /// `GET {endpointBase}/oauth/access_token?grant_type=fb_exchange_token&client_id&client_secret&fb_exchange_token`:
-        /// Facebook Login tokens (Pages, and Instagram with Facebook Login). Needs `client_id` and `client_secret`
+        /// `GET {endpointBase}/oauth/access_token?grant_type=fb_exchange_token&client_id&client_secret`
+        /// `&fb_exchange_token`: Facebook Login tokens (Pages, and Instagram with Facebook Login). Needs `client_id` and `client_secret`
         /// (the app's id and secret) in the credentials file.
         case facebookExchange = "fb_exchange_token"
         /// `GET {endpointBase}/refresh_access_token?grant_type=ig_refresh_token&access_token`: Instagram Login.

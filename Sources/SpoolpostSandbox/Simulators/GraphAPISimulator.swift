@@ -60,7 +60,10 @@ struct GraphAPISimulator: NetworkSimulator {
         case .success(let read): call = read
         case .failure(let refusal): return refusal.response
         }
-        if let answer = instagram.node(id: id, call: call) ?? (instagramOnly ? nil : facebook.node(id: id, call: call)) {
+        if let answer = instagram.node(id: id, call: call) {
+            return answer
+        }
+        if !instagramOnly, let answer = facebook.node(id: id, call: call) {
             return answer
         }
         return GraphErrorBody(
