@@ -17,10 +17,14 @@ public import SpoolpostIO
 ///   (`/{page-id}/video_stories` in the same phases; `/{page-id}/photo_stories` with an unpublished `photo_id`).
 /// - Post fields: https://developers.facebook.com/docs/graph-api/reference/post (`permalink_url`).
 /// - Errors and rate limits: see ``GraphAPIError``. Text limit: 63,206 characters per post.
+/// - Token renewal: the long-lived token exchange (`fb_exchange_token`), see ``MetaTokenRefresher``.
 ///
 /// Account settings: `page_id:` (required), `api_base:` (default `https://graph.facebook.com/v21.0`),
-/// `poll_interval:`/`poll_timeout:` (reel and video story uploads, default 5s/5m), `credentials:` a file with
-/// `access_token:` (a Page access token). Post types (`type:`): `post` (text, a `link:` option, photos), `video`
+/// `oauth_base:` (where `/oauth/access_token` lives; default: `api_base`), `poll_interval:`/`poll_timeout:`
+/// (reel and video story uploads, default 5s/5m), `credentials:` a file with `access_token:` (a Page access
+/// token) and, for renewal, `client_id:` and `client_secret:` (the app's id and secret) and optional
+/// `expires_at:`. A token within 7 days of `expires_at`, or refused with Graph error 190, is exchanged once and
+/// written back; without the app's id and secret a refused token is AUTH_EXPIRED. Post types (`type:`): `post` (text, a `link:` option, photos), `video`
 /// (one video), `reel` (one video) and `story` (one photo or video).
 public struct FacebookAdapter: PublishingAdapter {
     public static let defaultAPIBase = "https://graph.facebook.com/v21.0"
@@ -31,7 +35,7 @@ public struct FacebookAdapter: PublishingAdapter {
     public let account: String
     public let pageID: String
     public let apiBase: String
-    private let accessToken: String
+    private let tokens: MetaTokenRefresher
     private let http: HTTPClient
     private let timeout: Double
     /// Seconds between upload status checks for reels and video stories, and the longest an attempt waits.
@@ -40,30 +44,48 @@ public struct FacebookAdapter: PublishingAdapter {
 
     public var publicStepIsFirstRequest: Bool { false }
 
+    /// An adapter whose token renews through `tokens` (a ``MetaTokenRefresher`` with the exchange flow).
     public init(
-        account: String, pageID: String, accessToken: String, apiBase: String = Self.defaultAPIBase,
+        account: String, pageID: String, tokens: MetaTokenRefresher, apiBase: String = Self.defaultAPIBase,
         timeout: Double = 60, pollInterval: Double = 5, pollTimeout: Double = 300, http: HTTPClient
     ) {
         self.pollInterval = max(0, pollInterval)
         self.pollTimeout = max(0, pollTimeout)
         self.account = account
         self.pageID = pageID
-        self.accessToken = accessToken
+        self.tokens = tokens
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.timeout = timeout
         self.http = http
+    }
+
+    /// An adapter with a bare token and no credentials file: a refused token cannot be renewed.
+    public init(
+        account: String, pageID: String, accessToken: String, apiBase: String = Self.defaultAPIBase,
+        timeout: Double = 60, pollInterval: Double = 5, pollTimeout: Double = 300, http: HTTPClient
+    ) {
+        let tokens = MetaTokenRefresher(
+            accessToken: accessToken, flow: .facebookExchange, endpointBase: apiBase, platform: .facebook,
+            account: account, http: http)
+        self.init(
+            account: account, pageID: pageID, tokens: tokens, apiBase: apiBase, timeout: timeout,
+            pollInterval: pollInterval, pollTimeout: pollTimeout, http: http)
     }
 
     /// Builds the adapter from its account settings and credentials file.
     public init(account: AccountConfig, credentials: Credentials?, http: HTTPClient) throws(SpoolpostError) {
         let settings = AccountSettings(account)
         let pageID = try settings.required("page_id", missing: "facebook needs `page_id:` (the Page's id)")
-        let token = try settings.requiredCredential(
+        _ = try settings.requiredCredential(
             "access_token", in: credentials,
             missing: "facebook needs `credentials:` naming a file with `access_token:` (a Page access token)")
+        let apiBase = try settings.baseURL("api_base", default: Self.defaultAPIBase)
+        let tokens = try MetaTokenRefresher(
+            credentials: credentials ?? Credentials(path: "", values: [:]), flow: .facebookExchange,
+            endpointBase: try settings.baseURL("oauth_base", default: apiBase), platform: .facebook,
+            account: settings.name, http: http)
         self.init(
-            account: settings.name, pageID: pageID, accessToken: token,
-            apiBase: try settings.url("api_base", default: Self.defaultAPIBase),
+            account: settings.name, pageID: pageID, tokens: tokens, apiBase: apiBase,
             pollInterval: try settings.seconds("poll_interval", default: 5),
             pollTimeout: try settings.seconds("poll_timeout", default: 300),
             http: http)
@@ -250,12 +272,9 @@ public struct FacebookAdapter: PublishingAdapter {
         if request.steps["uploaded"] == nil {
             // rupload takes the token as `Authorization: OAuth`, and the hosted file's URL as a header.
             let upload = HTTPRequest(
-                method: "POST", url: uploadURL,
-                headers: [
-                    HTTPHeader(name: "Authorization", value: "OAuth \(accessToken)"),
-                    HTTPHeader(name: "file_url", value: fileURL),
-                ], timeout: timeout)
-            _ = try await execute(upload, repeatable: true)
+                method: "POST", url: uploadURL, headers: [HTTPHeader(name: "file_url", value: fileURL)],
+                timeout: timeout)
+            _ = try await execute(upload, repeatable: true, scheme: "OAuth")
             try await progress.record("uploaded", "true")
         }
         try await waitForUpload(videoID)
@@ -378,41 +397,26 @@ public struct FacebookAdapter: PublishingAdapter {
     {
         let request = HTTPRequest(
             method: "POST", url: apiBase + path,
-            headers: headers + [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")],
+            headers: [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")],
             body: .bytes(Array(WebFormEncoding.encode(fields).utf8)), timeout: timeout)
         return try await execute(request, repeatable: repeatable)
     }
 
     private func get(_ path: String, _ query: [(String, String)]) async throws(SpoolpostError) -> [String: Any] {
         let request = HTTPRequest(
-            method: "GET", url: apiBase + path + "?" + WebFormEncoding.encode(query), headers: headers, timeout: timeout)
+            method: "GET", url: apiBase + path + "?" + WebFormEncoding.encode(query), timeout: timeout)
         return try await execute(request, repeatable: true)
     }
 
-    /// The token travels in the Authorization header, never in a URL that could end up in a message.
-    private var headers: [HTTPHeader] { [HTTPHeader(name: "Authorization", value: "Bearer \(accessToken)")] }
-
-    private func execute(_ request: HTTPRequest, repeatable: Bool) async throws(SpoolpostError) -> [String: Any] {
-        var request = request
-        request.freshConnection = !repeatable
-        let response: HTTPResponse
-        do {
-            response = try await http.execute(request)
-        } catch {
-            throw HTTPFailureClassifier.classify(error, service: service, repeatable: repeatable)
+    /// Sends with the token in the Authorization header (never in a URL that could end up in a message); a
+    /// refused token is exchanged once and the request repeated.
+    private func execute(
+        _ request: HTTPRequest, repeatable: Bool, scheme: String = "Bearer"
+    ) async throws(SpoolpostError) -> [String: Any] {
+        try await tokens.withToken { (token) async throws(SpoolpostError) -> [String: Any] in
+            var request = request
+            request.headers.append(HTTPHeader(name: "Authorization", value: "\(scheme) \(token)"))
+            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service)
         }
-        guard (200..<300).contains(response.status) else {
-            throw GraphAPIError.classify(response, service: service)
-        }
-        guard let object = GraphAnswer.object(response) else {
-            if !repeatable {
-                throw SpoolpostError(
-                    .unknownOutcome,
-                    "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
-            }
-            throw SpoolpostError(
-                .serverError, "\(service) answered HTTP \(response.status) with an unreadable body", retryable: true)
-        }
-        return object
     }
 }

@@ -145,6 +145,37 @@ enum GraphAnswer {
         (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
     }
 
+    /// Sends one Graph request and reads its answer: transport failures and error answers are classified
+    /// (``GraphAPIError/classify(_:service:now:)``, then `refine` for a network's own cases), a 2xx body must be a
+    /// JSON object. A request that is not repeatable goes out on a fresh connection, and an unreadable answer to
+    /// it is UNKNOWN_OUTCOME (it may have published).
+    static func send(
+        _ request: HTTPRequest, repeatable: Bool, http: HTTPClient, service: String,
+        refine: (SpoolpostError) -> SpoolpostError = { $0 }
+    ) async throws(SpoolpostError) -> [String: Any] {
+        var request = request
+        request.freshConnection = !repeatable
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(request)
+        } catch {
+            throw HTTPFailureClassifier.classify(error, service: service, repeatable: repeatable)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw refine(GraphAPIError.classify(response, service: service))
+        }
+        guard let answer = object(response) else {
+            if !repeatable {
+                throw SpoolpostError(
+                    .unknownOutcome,
+                    "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
+            }
+            throw SpoolpostError(
+                .serverError, "\(service) answered HTTP \(response.status) with an unreadable body", retryable: true)
+        }
+        return answer
+    }
+
     /// A Graph id field, which Meta sends as a string (and some endpoints as a number).
     static func id(_ value: Any?) -> String? {
         if let text = value as? String, !text.isEmpty { return text }

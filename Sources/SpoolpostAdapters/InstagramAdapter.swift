@@ -18,10 +18,18 @@ public import SpoolpostIO
 /// - Publishing quota: https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/content_publishing_limit
 ///   (`quota_usage`, `config.quota_total`, `config.quota_duration`), checked before creating containers.
 /// - Errors: see ``GraphAPIError``; 9007/2207027 (media not ready) is retried.
+/// - Token renewal (``MetaTokenRefresher``): with Facebook Login the long-lived token exchange
+///   (`fb_exchange_token`), with Instagram Login `GET https://graph.instagram.com/refresh_access_token?grant_type=
+///   ig_refresh_token` (https://developers.facebook.com/docs/instagram-platform/reference/refresh_access_token).
 ///
 /// Account settings: `user_id:` (required), `api_base:` (default `https://graph.facebook.com/v21.0`),
-/// `poll_interval:` (default 5s) and `poll_timeout:` (default 5m) for container processing, `credentials:` a file
-/// with `access_token:`. Post types: `feed` (one JPEG image, or a carousel of 2-10 items), `reel` (one video),
+/// `login:` (`facebook` or `instagram`: which login issued the token; default `instagram` when `api_base`'s host
+/// is `graph.instagram.com`, else `facebook`), `oauth_base:` (where the renewal endpoint lives; default `api_base`
+/// for Facebook Login, `https://graph.instagram.com` for Instagram Login), `poll_interval:` (default 5s) and
+/// `poll_timeout:` (default 5m) for container processing, `credentials:` a file with `access_token:`, optional
+/// `expires_at:`, and for Facebook Login's exchange `client_id:` and `client_secret:` (the app's id and secret).
+/// A token within 7 days of `expires_at`, or refused with Graph error 190, is renewed once and written back.
+/// Post types: `feed` (one JPEG image, or a carousel of 2-10 items), `reel` (one video),
 /// `story` (one JPEG image or video).
 public struct InstagramAdapter: PublishingAdapter {
     public static let defaultAPIBase = "https://graph.facebook.com/v21.0"
@@ -38,22 +46,38 @@ public struct InstagramAdapter: PublishingAdapter {
     /// Seconds between container status checks, and the longest an attempt waits for processing.
     public let pollInterval: Double
     public let pollTimeout: Double
-    private let accessToken: String
+    private let tokens: MetaTokenRefresher
     private let http: HTTPClient
 
     public var publicStepIsFirstRequest: Bool { false }
+    /// How the account's token is renewed (chosen by `login:` or the `api_base` host).
+    public var tokenFlow: MetaTokenRefresher.Flow { tokens.flow }
 
+    /// An adapter whose token renews through `tokens` (a ``MetaTokenRefresher``).
     public init(
-        account: String, userID: String, accessToken: String, apiBase: String = Self.defaultAPIBase,
+        account: String, userID: String, tokens: MetaTokenRefresher, apiBase: String = Self.defaultAPIBase,
         pollInterval: Double = 5, pollTimeout: Double = 300, http: HTTPClient
     ) {
         self.account = account
         self.userID = userID
-        self.accessToken = accessToken
+        self.tokens = tokens
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.pollInterval = max(0, pollInterval)
         self.pollTimeout = max(0, pollTimeout)
         self.http = http
+    }
+
+    /// An adapter with a bare Facebook Login token and no credentials file: a refused token cannot be renewed.
+    public init(
+        account: String, userID: String, accessToken: String, apiBase: String = Self.defaultAPIBase,
+        pollInterval: Double = 5, pollTimeout: Double = 300, http: HTTPClient
+    ) {
+        let tokens = MetaTokenRefresher(
+            accessToken: accessToken, flow: .facebookExchange, endpointBase: apiBase, platform: .instagram,
+            account: account, http: http)
+        self.init(
+            account: account, userID: userID, tokens: tokens, apiBase: apiBase, pollInterval: pollInterval,
+            pollTimeout: pollTimeout, http: http)
     }
 
     /// Builds the adapter from its account settings and credentials file.
@@ -61,15 +85,40 @@ public struct InstagramAdapter: PublishingAdapter {
         let settings = AccountSettings(account)
         let userID = try settings.required(
             "user_id", missing: "instagram needs `user_id:` (the professional account's id)")
-        let token = try settings.requiredCredential(
+        _ = try settings.requiredCredential(
             "access_token", in: credentials,
             missing: "instagram needs `credentials:` naming a file with `access_token:`")
+        let apiBase = try settings.baseURL("api_base", default: Self.defaultAPIBase)
+        let flow = try Self.tokenFlow(settings, apiBase: apiBase)
+        let oauthBase = try settings.baseURL(
+            "oauth_base", default: flow == .instagramRefresh ? Self.instagramLoginOAuthBase : apiBase)
+        let tokens = try MetaTokenRefresher(
+            credentials: credentials ?? Credentials(path: "", values: [:]), flow: flow, endpointBase: oauthBase,
+            platform: .instagram, account: settings.name, http: http)
         self.init(
-            account: settings.name, userID: userID, accessToken: token,
-            apiBase: try settings.url("api_base", default: Self.defaultAPIBase),
+            account: settings.name, userID: userID, tokens: tokens, apiBase: apiBase,
             pollInterval: try settings.seconds("poll_interval", default: 5),
             pollTimeout: try settings.seconds("poll_timeout", default: 300),
             http: http)
+    }
+
+    /// Where Instagram Login's `refresh_access_token` lives.
+    public static let instagramLoginOAuthBase = "https://graph.instagram.com"
+
+    /// The account's renewal flow: `login: instagram` (Instagram Login, `ig_refresh_token`) or `login: facebook`
+    /// (Facebook Login, `fb_exchange_token`); unset, the `api_base` host decides (`graph.instagram.com` serves
+    /// only Instagram Login tokens).
+    static func tokenFlow(
+        _ settings: AccountSettings, apiBase: String
+    ) throws(SpoolpostError) -> MetaTokenRefresher.Flow {
+        switch settings.string("login")?.lowercased() {
+        case "instagram": return .instagramRefresh
+        case "facebook": return .facebookExchange
+        case nil: return URL(string: apiBase)?.host?.lowercased() == "graph.instagram.com"
+                ? .instagramRefresh : .facebookExchange
+        case let other?:
+            throw settings.invalid("login '\(other)' is neither `facebook` nor `instagram`")
+        }
     }
 
     private var service: String { "instagram '\(account)'" }
@@ -384,47 +433,31 @@ public struct InstagramAdapter: PublishingAdapter {
     {
         let request = HTTPRequest(
             method: "POST", url: apiBase + path,
-            headers: headers + [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")],
+            headers: [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")],
             body: .bytes(Array(WebFormEncoding.encode(fields).utf8)), timeout: 60)
         return try await execute(request, repeatable: repeatable)
     }
 
     private func get(_ path: String, _ query: [(String, String)]) async throws(SpoolpostError) -> [String: Any] {
         let request = HTTPRequest(
-            method: "GET", url: apiBase + path + "?" + WebFormEncoding.encode(query), headers: headers, timeout: 60)
+            method: "GET", url: apiBase + path + "?" + WebFormEncoding.encode(query), timeout: 60)
         return try await execute(request, repeatable: true)
     }
 
-    /// The token travels in the Authorization header, never in a URL that could end up in a message.
-    private var headers: [HTTPHeader] { [HTTPHeader(name: "Authorization", value: "Bearer \(accessToken)")] }
-
+    /// Sends with the token in the Authorization header (never in a URL that could end up in a message); a
+    /// refused token is renewed once and the request repeated.
     private func execute(_ request: HTTPRequest, repeatable: Bool) async throws(SpoolpostError) -> [String: Any] {
-        var request = request
-        request.freshConnection = !repeatable
-        let response: HTTPResponse
-        do {
-            response = try await http.execute(request)
-        } catch {
-            throw HTTPFailureClassifier.classify(error, service: service, repeatable: repeatable)
-        }
-        guard (200..<300).contains(response.status) else {
-            var error = GraphAPIError.classify(response, service: service)
-            // 9007/2207027: the media is not ready yet; the same container publishes later.
-            if error.platformCode == "9007/2207027" {
-                error.code = .serverError
-                error.isRetryable = true
+        try await tokens.withToken { (token) async throws(SpoolpostError) -> [String: Any] in
+            var request = request
+            request.headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)"))
+            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service) { error in
+                // 9007/2207027: the media is not ready yet; the same container publishes later.
+                guard error.platformCode == "9007/2207027" else { return error }
+                var retryable = error
+                retryable.code = .serverError
+                retryable.isRetryable = true
+                return retryable
             }
-            throw error
         }
-        guard let object = GraphAnswer.object(response) else {
-            if !repeatable {
-                throw SpoolpostError(
-                    .unknownOutcome,
-                    "\(service) answered HTTP \(response.status) with an unreadable body; it may have published")
-            }
-            throw SpoolpostError(
-                .serverError, "\(service) answered HTTP \(response.status) with an unreadable body", retryable: true)
-        }
-        return object
     }
 }

@@ -4,14 +4,15 @@
 //   Troubleshooting (container `status`: EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED; `error_message`):
 //     https://developers.facebook.com/docs/threads/troubleshooting
 //   Replies (`reply_to_id` on the container): https://developers.facebook.com/docs/threads/reply-management
-//   Long-lived tokens (`GET /refresh_access_token?grant_type=th_refresh_token`):
+//   Long-lived tokens (`GET /refresh_access_token?grant_type=th_refresh_token`), through MetaTokenRefresher:
 //     https://developers.facebook.com/docs/threads/get-started/long-lived-tokens
+//   Retrieve posts (`GET /{threads-user-id}/threads` and `/replies` with `fields`, `since`, `limit`), to find a
+//   post whose publish answer was lost: https://developers.facebook.com/docs/threads/threads-media
 //   Graph API error object (`code`, `error_subcode`, `is_transient`) and rate-limit codes:
 //     https://developers.facebook.com/docs/graph-api/guides/error-handling
 import Foundation
 public import SpoolpostCore
 public import SpoolpostIO
-import Synchronization
 
 /// Publishes to one Threads profile: a media container (TEXT, IMAGE, VIDEO, or CAROUSEL of item containers),
 /// polled until FINISHED, then `threads_publish`, then the permalink.
@@ -19,9 +20,12 @@ import Synchronization
 /// Account settings: `user_id:` (required), `api_base:` (default `https://graph.threads.net/v1.0`),
 /// `oauth_base:` (default `https://graph.threads.net`, where `refresh_access_token` lives), `poll_interval:`
 /// (default 5s) and `max_polls:` (default 60). Credentials: `access_token` (long-lived), optional `expires_at`
-/// (Unix seconds or RFC 3339); a token within 7 days of expiry is refreshed and written back.
+/// (Unix seconds or RFC 3339); a token within 7 days of expiry, or refused with Graph error 190, is refreshed
+/// (`th_refresh_token`) and written back (see ``MetaTokenRefresher``).
 ///
-/// Steps recorded: `item.<n>` (carousel item containers), `container`, `media_id` (after the publish answer).
+/// Steps recorded: `item.<n>` (carousel item containers), `container`, `publish_sent_at` (Unix seconds, just
+/// before `threads_publish`), `media_id` (from the publish answer, or found among the profile's posts when the
+/// answer was lost).
 public struct ThreadsAdapter: PublishingAdapter {
     public let platform = Platform.threads
     public let account: String
@@ -33,14 +37,12 @@ public struct ThreadsAdapter: PublishingAdapter {
     let pollInterval: Double
     let maxPolls: Int
     let http: HTTPClient
-    private let token: ThreadsTokenState
+    private let tokens: MetaTokenRefresher
 
     /// Text limit of a post, from the Posts reference.
     static let maxTextLength = 500
     /// Carousel item bounds.
     static let carouselItems = 2...20
-    /// Refresh a long-lived token when it has less than this left.
-    static let refreshMargin: Double = 7 * 24 * 3600
     static let imageTypes: Set<String> = ["image/jpeg", "image/png"]
     static let videoTypes: Set<String> = ["video/mp4", "video/quicktime"]
 
@@ -51,15 +53,17 @@ public struct ThreadsAdapter: PublishingAdapter {
         guard let credentials, let accessToken = credentials["access_token"], !accessToken.isEmpty else {
             throw settings.invalid("threads needs a `credentials:` file with `access_token`")
         }
-        let expiresAt = try settings.credentialExpiry(credentials)
         self.account = settings.name
         self.userID = userID
         self.apiBase = try settings.baseURL("api_base", default: "https://graph.threads.net/v1.0")
-        self.oauthBase = try settings.baseURL("oauth_base", default: "https://graph.threads.net")
+        let oauthBase = try settings.baseURL("oauth_base", default: "https://graph.threads.net")
+        self.oauthBase = oauthBase
         self.pollInterval = try settings.seconds("poll_interval", default: 5)
         self.maxPolls = try settings.positiveCount("max_polls", default: 60)
         self.http = http
-        self.token = ThreadsTokenState(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt)
+        self.tokens = try MetaTokenRefresher(
+            credentials: credentials, flow: .threadsRefresh, endpointBase: oauthBase, platform: .threads,
+            account: settings.name, http: http)
     }
 
     private var service: String { "threads account '\(account)'" }
@@ -130,7 +134,6 @@ public struct ThreadsAdapter: PublishingAdapter {
     private func attempt(_ request: PublishRequest, progress: PublishProgress) async throws(SpoolpostError)
         -> PublishOutcome
     {
-        try await refreshIfExpiring()
         if let mediaID = request.steps["media_id"] {
             return .published(platformPostID: mediaID, url: await permalink(of: mediaID))
         }
@@ -141,7 +144,7 @@ public struct ThreadsAdapter: PublishingAdapter {
             let status = try await containerStatus(container)
             switch status.status {
             case "PUBLISHED":
-                return .published(platformPostID: nil, url: nil)
+                return await recoverPublished(request, sentAt: steps["publish_sent_at"], progress: progress)
             case "EXPIRED":
                 try await progress.record("container", nil)
                 steps["container"] = nil
@@ -157,6 +160,10 @@ public struct ThreadsAdapter: PublishingAdapter {
         }
         try await waitUntilFinished(container, what: "the post's container")
 
+        // Noted before the request leaves, so a lost answer (now, or after a restart) is looked up among the
+        // posts made since.
+        let sentAt = String(Int(Date().timeIntervalSince1970))
+        try await progress.record("publish_sent_at", sentAt)
         try await progress.beginPublicStep()
         let answer: [String: Any]
         do throws(SpoolpostError) {
@@ -165,10 +172,10 @@ public struct ThreadsAdapter: PublishingAdapter {
                 form: [("creation_id", container)], repeatable: false)
         } catch {
             // Reconcile: a container that reads PUBLISHED was published by the request whose answer was lost.
-            if error.code == .unknownOutcome, let status = try? await containerStatus(container),
-                status.status == "PUBLISHED"
+            if [.unknownOutcome, .timeout, .connection, .serverError].contains(error.code),
+                let status = try? await containerStatus(container), status.status == "PUBLISHED"
             {
-                return .published(platformPostID: nil, url: nil)
+                return await recoverPublished(request, sentAt: sentAt, progress: progress)
             }
             throw error
         }
@@ -324,136 +331,77 @@ public struct ThreadsAdapter: PublishingAdapter {
         return answer.flatMap { Self.string($0["permalink"]) }
     }
 
+    // MARK: - Recovering a post whose publish answer was lost
+
+    /// The container reads PUBLISHED but the media id never came back: find the post among the profile's posts
+    /// (`/threads`, or `/replies` for a reply) made since the publish request left (less five minutes for clock
+    /// differences), by its text and media type. One match is recorded as `media_id`; none or several, or no
+    /// recorded send time to bound the search (an older post with the same text must not be taken for this one),
+    /// leave the id unknown, and the post counts as published either way (it is never sent again).
+    private func recoverPublished(
+        _ request: PublishRequest, sentAt: String?, progress: PublishProgress
+    ) async -> PublishOutcome {
+        guard let since = sentAt.flatMap(Double.init).map({ $0 - 300 }) else {
+            return .published(platformPostID: nil, url: nil)
+        }
+        let edge = (request.target.option("reply_to") ?? "").isEmpty ? "threads" : "replies"
+        let query = [
+            ("fields", "id,permalink,text,timestamp,media_type"), ("since", String(Int(since))), ("limit", "25"),
+        ]
+        guard
+            let answer = try? await send(
+                method: "GET",
+                url: "\(apiBase)/\(Self.pathComponent(userID))/\(edge)?" + WebFormEncoding.encode(query),
+                form: [], repeatable: true),
+            let posts = answer["data"] as? [[String: Any]]
+        else { return .published(platformPostID: nil, url: nil) }
+        let text = request.text ?? ""
+        let mediaType = Self.listedMediaType(mediaCount: request.media.count, first: request.media.first)
+        let matches = posts.filter { post in
+            guard (post["text"] as? String ?? "") == text else { return false }
+            if let mediaType, let listed = post["media_type"] as? String, listed != mediaType { return false }
+            guard let stamp = post["timestamp"] as? String, let date = Self.parseTimestamp(stamp) else { return false }
+            return date.timeIntervalSince1970 >= since
+        }
+        guard matches.count == 1, let id = Self.string(matches[0]["id"]) else {
+            return .published(platformPostID: nil, url: nil)
+        }
+        try? await progress.record("media_id", id)
+        let link = matches[0]["permalink"] as? String
+        return .published(platformPostID: id, url: link != nil ? link : await permalink(of: id))
+    }
+
+    /// The `media_type` the posts listing shows for what this post creates; nil when it cannot be told.
+    private static func listedMediaType(mediaCount: Int, first: PreparedMedia?) -> String? {
+        if mediaCount > 1 { return "CAROUSEL_ALBUM" }
+        guard let first else { return "TEXT_POST" }
+        return kind(of: first)?.rawValue
+    }
+
+    /// Threads' ISO 8601 `timestamp` (`2023-10-17T05:42:03+0000`).
+    static func parseTimestamp(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        return formatter.date(from: text)
+    }
+
     // MARK: - HTTP
 
-    /// Sends one Graph request with the bearer token; an auth error (code 190) gets one token refresh and one
-    /// repeat, which is safe because the refused request had no effect.
+    /// Sends one Graph request with the account's bearer token; an auth error (code 190) gets one token refresh
+    /// and one repeat through ``MetaTokenRefresher``, which is safe because the refused request had no effect.
     private func send(
         method: String, url: String, form: [(String, String)], repeatable: Bool
     ) async throws(SpoolpostError) -> [String: Any] {
-        var refreshed = false
-        while true {
+        try await tokens.withToken { (token) async throws(SpoolpostError) -> [String: Any] in
             var request = HTTPRequest(method: method, url: url)
-            request.freshConnection = !repeatable
-            request.headers = [HTTPHeader(name: "Authorization", value: "Bearer \(token.accessToken)")]
+            request.headers = [HTTPHeader(name: "Authorization", value: "Bearer \(token)")]
             if method == "POST" {
                 request.headers.append(HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"))
                 request.body = .bytes(Array(WebFormEncoding.encode(form).utf8))
             }
-            let response: HTTPResponse
-            do {
-                response = try await http.execute(request)
-            } catch {
-                throw HTTPFailureClassifier.classify(error, service: service, repeatable: repeatable)
-            }
-            if (200..<300).contains(response.status) {
-                guard let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-                else {
-                    throw SpoolpostError(
-                        repeatable ? .serverError : .unknownOutcome,
-                        "\(service) answered HTTP \(response.status) with a body that is not a JSON object",
-                        retryable: repeatable)
-                }
-                return object
-            }
-            let error = Self.classify(response, service: service)
-            if error.code == .authExpired && !refreshed {
-                refreshed = true
-                if (try? await refresh()) != nil { continue }
-            }
-            if error.code == .authExpired {
-                throw SpoolpostError(
-                    .authExpired,
-                    error.message + "; re-authorise the threads account '\(account)' and update its credentials file",
-                    platformCode: error.platformCode)
-            }
-            throw error
+            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service)
         }
-    }
-
-    /// Classifies a Graph-style error answer from its `error` object: code 190 is the token, 4/17/32/613 and the
-    /// 80000 series are rate limits, 1/2 and `is_transient` are transient, 10 and 200–299 are permissions.
-    static func classify(_ response: HTTPResponse, service: String, now: Date = Date()) -> SpoolpostError {
-        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-        guard let error = object?["error"] as? [String: Any], let code = (error["code"] as? NSNumber)?.intValue else {
-            return HTTPFailureClassifier.classify(response, service: service, now: now)
-        }
-        let subcode = (error["error_subcode"] as? NSNumber)?.intValue
-        let transient = (error["is_transient"] as? NSNumber)?.boolValue ?? false
-        let message = (error["error_user_msg"] as? String) ?? (error["message"] as? String) ?? "no message given"
-        let platformCode = subcode.map { "\(code)/\($0)" } ?? String(code)
-        let detail = "\(message) (code \(platformCode))"
-        let retryAfter = response.header("Retry-After").flatMap { RetryAfter.seconds(from: $0, now: now) }
-            ?? regainAccessSeconds(response)
-        switch code {
-        case 190, 102, 463, 467:
-            return SpoolpostError(.authExpired, "\(service) refused the access token: \(detail)", platformCode: platformCode)
-        case 4, 17, 32, 613, 80000...80099:
-            return SpoolpostError(
-                .rateLimit, "\(service) is rate limited: \(detail)", retryable: true, retryAfter: retryAfter,
-                platformCode: platformCode)
-        case _ where transient, 1, 2:
-            return SpoolpostError(
-                .serverError, "\(service) had a temporary problem: \(detail)", retryable: true, retryAfter: retryAfter,
-                platformCode: platformCode)
-        case 10, 200...299:
-            return SpoolpostError(.forbidden, "\(service) lacks permission: \(detail)", platformCode: platformCode)
-        default:
-            if response.status >= 500 {
-                return SpoolpostError(
-                    .serverError, "\(service) failed on its side: \(detail)", retryable: true, retryAfter: retryAfter,
-                    platformCode: platformCode)
-            }
-            return SpoolpostError(.rejected, "\(service) rejected the request: \(detail)", platformCode: platformCode)
-        }
-    }
-
-    /// `estimated_time_to_regain_access` (minutes) from Meta's `X-Business-Use-Case-Usage` header, if any.
-    static func regainAccessSeconds(_ response: HTTPResponse) -> Double? {
-        guard let header = response.header("X-Business-Use-Case-Usage"),
-            let object = (try? JSONSerialization.jsonObject(with: Data(header.utf8))) as? [String: Any]
-        else { return nil }
-        let minutes = object.values.compactMap { $0 as? [[String: Any]] }.joined()
-            .compactMap { ($0["estimated_time_to_regain_access"] as? NSNumber)?.doubleValue }.max()
-        return minutes.flatMap { $0 > 0 ? $0 * 60 : nil }
-    }
-
-    // MARK: - Tokens
-
-    private func refreshIfExpiring() async throws(SpoolpostError) {
-        guard let expiresAt = token.expiresAt, expiresAt.timeIntervalSinceNow < Self.refreshMargin else { return }
-        do {
-            try await refresh()
-        } catch {
-            // A still-valid token keeps working; only an expired one is fatal.
-            if expiresAt.timeIntervalSinceNow <= 0 { throw error }
-        }
-    }
-
-    /// Exchanges the long-lived token for a fresh one and writes it back to the credentials file.
-    private func refresh() async throws(SpoolpostError) {
-        let current = token.accessToken
-        let url = "\(oauthBase)/refresh_access_token?grant_type=th_refresh_token&access_token="
-            + WebFormEncoding.percentEncode(current)
-        let response: HTTPResponse
-        do {
-            response = try await http.execute(HTTPRequest(url: url))
-        } catch {
-            throw HTTPFailureClassifier.classify(error, service: "\(service) token refresh", repeatable: true)
-        }
-        guard (200..<300).contains(response.status),
-            let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any],
-            let fresh = object["access_token"] as? String, !fresh.isEmpty
-        else {
-            let error = Self.classify(response, service: "\(service) token refresh")
-            throw SpoolpostError(
-                .authExpired,
-                "could not refresh the token of the threads account '\(account)' (\(error.message)); re-authorise it",
-                platformCode: error.platformCode)
-        }
-        let expiresIn = (object["expires_in"] as? NSNumber)?.doubleValue
-        let expiresAt = expiresIn.map { Date().addingTimeInterval($0) }
-        try token.replace(accessToken: fresh, expiresAt: expiresAt)
     }
 
     // MARK: - Helpers
@@ -466,36 +414,5 @@ public struct ThreadsAdapter: PublishingAdapter {
 
     static func pathComponent(_ text: String) -> String {
         WebFormEncoding.percentEncode(text)
-    }
-}
-
-/// The account's current access token, shared by every attempt, and its write-back to the credentials file.
-private final class ThreadsTokenState: Sendable {
-    private struct Current {
-        var credentials: Credentials
-        var accessToken: String
-        var expiresAt: Date?
-    }
-    private let current: Mutex<Current>
-
-    init(credentials: Credentials, accessToken: String, expiresAt: Date?) {
-        current = Mutex(Current(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt))
-    }
-
-    var accessToken: String { current.withLock { $0.accessToken } }
-    var expiresAt: Date? { current.withLock { $0.expiresAt } }
-
-    /// Saves the new token durably first, then uses it.
-    func replace(accessToken: String, expiresAt: Date?) throws(SpoolpostError) {
-        let credentials = current.withLock { $0.credentials }
-        var changes = ["access_token": accessToken]
-        if let expiresAt { changes["expires_at"] = String(Int(expiresAt.timeIntervalSince1970)) }
-        let values = credentials.updating(changes)
-        try Credentials.save(path: credentials.path, values: values)
-        current.withLock {
-            $0.credentials = Credentials(path: credentials.path, values: values)
-            $0.accessToken = accessToken
-            $0.expiresAt = expiresAt
-        }
     }
 }

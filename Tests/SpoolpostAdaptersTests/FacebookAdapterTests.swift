@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import SpoolpostAdapters
 import SpoolpostCore
 import SpoolpostIO
@@ -283,6 +284,121 @@ import Testing
         }
     }
 
+    // MARK: - Tokens
+
+    static func tokenAdapter(
+        base: String, http: HTTPClient, file: String, _ values: [String: String]
+    ) throws -> FacebookAdapter {
+        try Credentials.save(path: file, values: values)
+        let account = AdapterFixture.account(
+            "acme-page", platform: .facebook, credentials: file, ["page_id": page, "api_base": base + graph])
+        return try FacebookAdapter(account: account, credentials: try Credentials.load(path: file), http: http)
+    }
+
+    static let app = ["client_id": "sandbox-client", "client_secret": "sandbox-client-secret"]
+
+    @Test func aRefusedTokenIsExchangedWrittenBackAndTheRefusedPostRepeatedOnce() async throws {
+        try await MetaTokenFixture.withFolder { folder in
+            try await withSandbox { server, base, http in
+                let file = folder + "/fb.yaml"
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-stale-token"]) { $1 })
+                let recorder = RecordingProgress()
+                // The feed post is the first request: refused with 190, it had no effect, so it is sent again.
+                let outcome = await adapter.publish(Self.request(), progress: recorder.progress)
+                #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
+                #expect(recorder.publicSteps == 1)
+                #expect(server.store.count == 1)
+                let saved = try MetaTokenFixture.savedPrivately(file)
+                #expect(saved["access_token"] == "sandbox-fb-long-lived-1")
+                #expect(saved["client_id"] == "sandbox-client")
+                #expect(saved["client_secret"] == "sandbox-client-secret")
+                let expiresAt = try #require(saved["expires_at"].flatMap(Double.init))
+                #expect(expiresAt > Date().timeIntervalSince1970 + 50 * 86_400)
+                let stored = try #require(server.store.all.first)
+                #expect(!stored.bodyText.contains("sandbox-"))
+            }
+        }
+    }
+
+    @Test func concurrentPostsOfOneAccountExchangeTheTokenOnce() async throws {
+        try await MetaTokenFixture.withFolder { folder in
+            try await withSandbox { server, base, http in
+                let file = folder + "/fb.yaml"
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-stale-token"]) { $1 })
+                async let first = adapter.publish(Self.request(text: "one"))
+                async let second = adapter.publish(Self.request(text: "two"))
+                let outcomes = await [first, second]
+                #expect(outcomes.allSatisfy { AdapterFixture.error($0) == nil })
+                #expect(server.store.count == 2)
+                // A second exchange would have issued (and saved) `-2`.
+                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-fb-long-lived-1")
+            }
+        }
+    }
+
+    @Test func aTokenNearItsExpiryIsExchangedBeforeUse() async throws {
+        try await MetaTokenFixture.withFolder { folder in
+            try await withSandbox { server, base, http in
+                let file = folder + "/fb.yaml"
+                let soon = String(Int(Date().timeIntervalSince1970) + 3600)
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file,
+                    Self.app.merging(["access_token": "sandbox-token", "expires_at": soon]) { $1 })
+                #expect(AdapterFixture.error(await adapter.publish(Self.request())) == nil)
+                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-fb-long-lived-1")
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aRefusedExchangeIsAuthExpiredNamingTheAccountAndNoSecret() async throws {
+        try await MetaTokenFixture.withFolder { folder in
+            try await withSandbox { server, base, http in
+                let file = folder + "/fb.yaml"
+                // A wrong app secret: Meta refuses the exchange (code 1).
+                let wrongSecret = try Self.tokenAdapter(
+                    base: base, http: http, file: file,
+                    ["access_token": "sandbox-stale-token", "client_id": "sandbox-client", "client_secret": "s3cret-x"])
+                let refused = try #require(AdapterFixture.error(await wrongSecret.publish(Self.request())))
+                #expect(refused.code == .authExpired)
+                #expect(!refused.isRetryable)
+                #expect(refused.platformCode == "1")
+                #expect(refused.message.contains("re-authorise the facebook account 'acme-page'"))
+                MetaTokenFixture.expectNoSecrets(refused, ["sandbox-stale-token", "s3cret-x"])
+                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-stale-token")
+
+                // An expired token cannot be exchanged (as Meta documents): the exchange's own 190/463.
+                let expired = try Self.tokenAdapter(
+                    base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-expired"]) { $1 })
+                let error = try #require(AdapterFixture.error(await expired.publish(Self.request())))
+                #expect(error.code == .authExpired)
+                #expect(error.platformCode == "190/463")
+                #expect(error.message.contains("'acme-page'"))
+                MetaTokenFixture.expectNoSecrets(error, ["sandbox-expired", "sandbox-client-secret"])
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
+    @Test func withoutTheAppsIDAndSecretARefusedTokenIsAuthExpiredSayingWhatIsMissing() async throws {
+        try await MetaTokenFixture.withFolder { folder in
+            try await withSandbox { server, base, http in
+                let file = folder + "/fb.yaml"
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file, ["access_token": "sandbox-stale-token"])
+                let error = try #require(AdapterFixture.error(await adapter.publish(Self.request())))
+                #expect(error.code == .authExpired)
+                #expect(error.platformCode == "190/460")
+                #expect(error.message.contains("client_id and client_secret"))
+                #expect(error.message.contains("re-authorise the facebook account 'acme-page'"))
+                MetaTokenFixture.expectNoSecrets(error, ["sandbox-stale-token"])
+                #expect(server.store.count == 0)
+            }
+        }
+    }
+
     // MARK: - Errors
 
     @Test func anExpiredTokenIsAuthExpiredWithTheGraphCode() async throws {
@@ -450,6 +566,35 @@ import Testing
             #expect(problems(type: "carousel", text: "x", media: ["image/jpeg"]).map(\.field) == ["type"])
             #expect(problems(type: nil, text: "x", media: ["video/mp4"]).isEmpty)
             #expect(problems(type: "post", text: "x", media: ["application/pdf"]).map(\.field) == ["media"])
+        }
+    }
+}
+
+/// Credentials files for the Meta adapters' token tests.
+enum MetaTokenFixture {
+    /// A private folder for a credentials file, removed afterwards.
+    static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
+        let path = NSTemporaryDirectory() + "spoolpost-meta-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+
+    /// The credentials file as saved, after checking it is still mode 0600.
+    static func savedPrivately(_ path: String) throws -> Credentials {
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        return try Credentials.load(path: path)
+    }
+
+    /// No token or secret value anywhere in what a person or a status file sees.
+    static func expectNoSecrets(
+        _ error: SpoolpostError, _ secrets: [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        for secret in secrets {
+            #expect(!error.message.contains(secret), sourceLocation: sourceLocation)
+            #expect(error.platformCode?.contains(secret) != true, sourceLocation: sourceLocation)
         }
     }
 }

@@ -291,6 +291,109 @@ import Testing
         }
     }
 
+    // MARK: - Tokens
+
+    static func tokenAdapter(
+        base: String, http: HTTPClient, file: String, _ values: [String: String], _ settings: [String: String] = [:]
+    ) throws -> InstagramAdapter {
+        try Credentials.save(path: file, values: values)
+        let account = AdapterFixture.account(
+            "acme-ig", platform: .instagram, credentials: file,
+            ["user_id": user, "api_base": base + graph, "poll_interval": "50ms"].merging(settings) { $1 })
+        return try InstagramAdapter(account: account, credentials: try Credentials.load(path: file), http: http)
+    }
+
+    @Test func withFacebookLoginARefusedTokenIsExchangedAndTheContainerRequestRepeated() async throws {
+        try await Self.withMedia { media in
+            try await MetaTokenFixture.withFolder { folder in
+                try await withSandbox { server, base, http in
+                    let file = folder + "/ig.yaml"
+                    let adapter = try Self.tokenAdapter(
+                        base: base, http: http, file: file,
+                        [
+                            "access_token": "sandbox-stale-token", "client_id": "sandbox-client",
+                            "client_secret": "sandbox-client-secret",
+                        ])
+                    #expect(adapter.tokenFlow == .facebookExchange)
+                    let recorder = RecordingProgress()
+                    let outcome = await adapter.publish(
+                        Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
+                    #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                    #expect(recorder.recordedKeys == ["container", "media_id"])
+                    #expect(server.store.count == 1)
+                    let saved = try MetaTokenFixture.savedPrivately(file)
+                    #expect(saved["access_token"] == "sandbox-fb-long-lived-1")
+                    #expect(saved["expires_at"].flatMap(Double.init).map { $0 > Date().timeIntervalSince1970 } == true)
+                }
+            }
+        }
+    }
+
+    @Test func withInstagramLoginARefusedTokenIsRefreshedOnGraphInstagramCom() async throws {
+        try await Self.withMedia { media in
+            try await MetaTokenFixture.withFolder { folder in
+                try await withSandbox { server, base, http in
+                    let file = folder + "/ig.yaml"
+                    let adapter = try Self.tokenAdapter(
+                        base: base, http: http, file: file, ["access_token": "sandbox-stale-token"],
+                        [
+                            "login": "instagram", "api_base": base + "/graph.instagram.com/v21.0",
+                            "oauth_base": base + "/graph.instagram.com",
+                        ])
+                    #expect(adapter.tokenFlow == .instagramRefresh)
+                    let outcome = await adapter.publish(Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
+                    #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                    #expect(server.store.count == 1)
+                    #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-ig-refreshed-1")
+                }
+            }
+        }
+    }
+
+    @Test func aRefusedRefreshIsAuthExpiredNamingTheAccount() async throws {
+        try await Self.withMedia { media in
+            try await MetaTokenFixture.withFolder { folder in
+                try await withSandbox { server, base, http in
+                    let file = folder + "/ig.yaml"
+                    let adapter = try Self.tokenAdapter(
+                        base: base, http: http, file: file, ["access_token": "sandbox-expired"],
+                        [
+                            "api_base": base + "/graph.instagram.com/v21.0", "login": "instagram",
+                            "oauth_base": base + "/graph.instagram.com",
+                        ])
+                    let error = try #require(
+                        AdapterFixture.error(
+                            await adapter.publish(Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))))
+                    #expect(error.code == .authExpired)
+                    #expect(error.platformCode == "190/463")
+                    #expect(error.message.contains("re-authorise the instagram account 'acme-ig'"))
+                    MetaTokenFixture.expectNoSecrets(error, ["sandbox-expired"])
+                    #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-expired")
+                    #expect(server.store.count == 0)
+                }
+            }
+        }
+    }
+
+    static func flow(_ settings: [String: String], http: HTTPClient) throws -> MetaTokenRefresher.Flow {
+        try InstagramAdapter(
+            account: AdapterFixture.account("ig", platform: .instagram, ["user_id": "1"].merging(settings) { $1 }),
+            credentials: Credentials(path: "/tmp/ig.yaml", values: ["access_token": "t"]), http: http
+        ).tokenFlow
+    }
+
+    @Test func theLoginSettingOrTheAPIHostChoosesTheRenewalFlow() async throws {
+        try await withHTTPClient { (http) throws in
+            #expect(try Self.flow([:], http: http) == .facebookExchange)
+            #expect(try Self.flow(["api_base": "https://graph.instagram.com/v21.0"], http: http) == .instagramRefresh)
+            #expect(try Self.flow(["login": "instagram"], http: http) == .instagramRefresh)
+            #expect(
+                try Self.flow(["api_base": "https://graph.instagram.com/v21.0", "login": "facebook"], http: http)
+                    == .facebookExchange)
+            #expect(throws: SpoolpostError.self) { try Self.flow(["login": "tiktok"], http: http) }
+        }
+    }
+
     // MARK: - Configuration and validation
 
     @Test func readsPollSettingsAndRefusesIncompleteAccounts() async throws {

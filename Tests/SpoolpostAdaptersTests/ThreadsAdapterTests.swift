@@ -13,10 +13,7 @@ import Testing
 
     /// A folder for the credentials file, removed afterwards.
     static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
-        let path = NSTemporaryDirectory() + "spoolpost-threads-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await body(path)
+        try await MetaTokenFixture.withFolder(body)
     }
 
     static func adapter(
@@ -84,7 +81,7 @@ import Testing
                 #expect(stored.text == "Hello, Threads")
                 #expect(stored.mediaURLs.isEmpty)
                 #expect(try Self.json(stored)["media_type"] as? String == "TEXT")
-                #expect(steps.recordedKeys == ["container", "media_id"])
+                #expect(steps.recordedKeys == ["container", "publish_sent_at", "media_id"])
                 #expect(steps.publicSteps == 1)
                 #expect(stored.header("Authorization") == nil)
             }
@@ -152,7 +149,7 @@ import Testing
                                 replyTo: "1801"),
                             progress: steps.progress)
                         #expect(F.error(outcome) == nil)
-                        #expect(steps.recordedKeys == ["item.0", "item.1", "container", "media_id"])
+                        #expect(steps.recordedKeys == ["item.0", "item.1", "container", "publish_sent_at", "media_id"])
                         let stored = try #require(server.store.posts(network: "threads").first)
                         #expect(stored.mediaURLs == [imageURL, videoURL])
                         let json = try Self.json(stored)
@@ -196,14 +193,14 @@ import Testing
                 let error = try #require(F.error(failed))
                 #expect(error.code == .serverError)
                 #expect(error.isRetryable)
-                #expect(first.recordedKeys == ["container"])
+                #expect(first.recordedKeys == ["container", "publish_sent_at"])
                 #expect(server.store.count == 0)
 
                 let second = RecordingProgress(steps: first.steps)
                 let outcome = await adapter.publish(Self.request(steps: first.steps), progress: second.progress)
                 #expect(F.error(outcome) == nil)
-                // No new container: the only step the second attempt records is the published media id.
-                #expect(second.recordedKeys == ["media_id"])
+                // No new container: the second attempt records only the publish time and the media id.
+                #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
                 #expect(second.steps["container"] == first.steps["container"])
                 #expect(server.store.count == 1)
 
@@ -243,7 +240,7 @@ import Testing
                     let second = RecordingProgress(steps: first.steps)
                     let outcome = await adapter.publish(Self.request(media: media, steps: first.steps), progress: second.progress)
                     #expect(F.error(outcome) == nil)
-                    #expect(second.recordedKeys == ["container", "media_id"])
+                    #expect(second.recordedKeys == ["container", "publish_sent_at", "media_id"])
                     let stored = try #require(server.store.posts(network: "threads").first)
                     #expect(try Self.json(stored)["children"] as? [String] == [first.steps["item.0"]!, first.steps["item.1"]!])
                 }
@@ -251,7 +248,77 @@ import Testing
         }
     }
 
-    @Test func aLostPublishAnswerIsReconciledFromThePublishedContainer() async throws {
+    @Test func aLostPublishAnswerIsReconciledAndTheMediaIDRecoveredFromTheProfilesPosts() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                // An earlier post with other text, so the match is by text and not "the newest".
+                let other = await adapter.publish(Self.request(text: "An older post"))
+                #expect(F.error(other) == nil)
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
+                        action: .breakConnection(afterHandling: true))
+                ]))
+                let steps = RecordingProgress()
+                let outcome = await adapter.publish(Self.request(), progress: steps.progress)
+                #expect(server.store.count == 2)
+                let stored = try #require(server.store.posts(network: "threads").first { $0.text == "Hello, Threads" })
+                guard case .published(let id, let url) = outcome else {
+                    Issue.record("not published: \(outcome)")
+                    return
+                }
+                let mediaID = try #require(id)
+                #expect(steps.steps["media_id"] == mediaID)
+                #expect(url == base + "/posts/" + stored.id)
+                #expect(steps.publicSteps == 1)
+
+                // Resuming from the recorded steps sends nothing public and answers the same post.
+                let next = RecordingProgress(steps: steps.steps)
+                let again = await adapter.publish(Self.request(steps: steps.steps), progress: next.progress)
+                #expect(again == .published(platformPostID: mediaID, url: url))
+                #expect(next.publicSteps == 0)
+                #expect(server.store.count == 2)
+            }
+        }
+    }
+
+    @Test func aResumedAttemptWithAPublishedContainerRecoversTheMediaIDWithoutPublishing() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                server.faults.replace(with: SandboxFaults([
+                    SandboxFaultRule(
+                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
+                        action: .breakConnection(afterHandling: true))
+                ]))
+                // The process died right after the publish request: only the container and the send time are
+                // recorded (the media id is not).
+                let steps = RecordingProgress()
+                _ = await adapter.publish(Self.request(text: "Reply text", replyTo: "1801"), progress: steps.progress)
+                var recorded = steps.steps
+                recorded["media_id"] = nil
+                #expect(recorded["container"] != nil && recorded["publish_sent_at"] != nil)
+
+                let next = RecordingProgress(steps: recorded)
+                let outcome = await adapter.publish(
+                    Self.request(text: "Reply text", replyTo: "1801", steps: recorded), progress: next.progress)
+                let stored = try #require(server.store.posts(network: "threads").first)
+                guard case .published(let id, let url) = outcome else {
+                    Issue.record("not published: \(outcome)")
+                    return
+                }
+                // A reply is found among the profile's replies.
+                #expect(id != nil)
+                #expect(next.steps["media_id"] == id)
+                #expect(url == base + "/posts/" + stored.id)
+                #expect(next.publicSteps == 0)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aPublishedPostThatCannotBeFoundIsPublishedWithoutAnIDAndNeverResent() async throws {
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
                 let adapter = try Self.adapter(base: base, http: http, folder: folder)
@@ -261,14 +328,15 @@ import Testing
                         action: .breakConnection(afterHandling: true))
                 ]))
                 let steps = RecordingProgress()
-                let outcome = await adapter.publish(Self.request(), progress: steps.progress)
+                _ = await adapter.publish(Self.request(), progress: steps.progress)
+                var recorded = steps.steps
+                recorded["media_id"] = nil
+                // Sent "an hour later" than it was: the post made before that time does not match.
+                recorded["publish_sent_at"] = String(Int(Date().timeIntervalSince1970) + 3600)
+                let next = RecordingProgress(steps: recorded)
+                let outcome = await adapter.publish(Self.request(steps: recorded), progress: next.progress)
                 #expect(outcome == .published(platformPostID: nil, url: nil))
-                #expect(server.store.count == 1)
-
-                // Resuming from the recorded container also finds it PUBLISHED and sends nothing.
-                let next = RecordingProgress(steps: steps.steps)
-                let again = await adapter.publish(Self.request(steps: steps.steps), progress: next.progress)
-                #expect(again == .published(platformPostID: nil, url: nil))
+                #expect(next.recordedKeys.isEmpty)
                 #expect(next.publicSteps == 0)
                 #expect(server.store.count == 1)
             }
@@ -327,6 +395,22 @@ import Testing
         }
     }
 
+    @Test func aRefusedTokenIsRefreshedOnceWrittenBackAndThePublishRepeated() async throws {
+        try await withSandbox { server, base, http in
+            try await Self.withFolder { folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder, token: "sandbox-stale-token")
+                async let first = adapter.publish(Self.request(text: "one"))
+                async let second = adapter.publish(Self.request(text: "two"))
+                let outcomes = await [first, second]
+                #expect(outcomes.allSatisfy { F.error($0) == nil })
+                #expect(server.store.count == 2)
+                // Both attempts were refused; one refresh served them (a second would have saved `-2`).
+                let saved = try MetaTokenFixture.savedPrivately(folder + "/threads.yaml")
+                #expect(saved["access_token"] == "sandbox-token-refreshed-1")
+            }
+        }
+    }
+
     @Test func aRateLimitAnswerCarriesRetryAfter() async throws {
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
@@ -346,7 +430,7 @@ import Testing
     /// Error bodies as the Graph API error-handling reference shows them.
     @Test func graphErrorObjectsAreClassifiedByCodeNotText() {
         func classify(_ status: Int, _ body: String, headers: [HTTPHeader] = []) -> SpoolpostError {
-            ThreadsAdapter.classify(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), service: "t")
+            GraphAPIError.classify(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), service: "t")
         }
         let expired = classify(
             400,

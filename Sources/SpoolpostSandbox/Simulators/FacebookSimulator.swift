@@ -15,6 +15,7 @@ final class FacebookSimulator: Sendable {
 
     let environment: SandboxEnvironment
     let fetcher: GraphMediaFetcher
+    let tokens: GraphTokens
     private let state = Mutex(State())
 
     private struct Photo {
@@ -43,9 +44,10 @@ final class FacebookSimulator: Sendable {
 
     static let uploadPrefix = "/rupload.facebook.com/video-upload/v21.0"
 
-    init(environment: SandboxEnvironment, fetcher: GraphMediaFetcher) {
+    init(environment: SandboxEnvironment, fetcher: GraphMediaFetcher, tokens: GraphTokens) {
         self.environment = environment
         self.fetcher = fetcher
+        self.tokens = tokens
     }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
@@ -90,7 +92,7 @@ final class FacebookSimulator: Sendable {
     private func answer(
         _ request: Request, _ body: (GraphCall) async throws(GraphErrorBody) -> Response
     ) async -> Response {
-        await GraphCall.answer(request, environment: environment, body)
+        await GraphCall.answer(request, environment: environment, tokens: tokens, body)
     }
 
     /// The node read for ids this network handed out, nil for others.
@@ -311,7 +313,7 @@ final class FacebookSimulator: Sendable {
     private func receiveUpload(_ request: Request, videoID: String) async -> Response {
         let header = SandboxRequest.header(request, named: "Authorization") ?? ""
         let token = header.hasPrefix("OAuth ") ? String(header.dropFirst(6)) : nil
-        if GraphCall.check(token: token) != nil {
+        if tokens.refusal(of: token) != nil {
             return SandboxResponse.json(
                 status: .unauthorized,
                 [

@@ -1,48 +1,76 @@
 import Foundation
 import Hummingbird
 import SpoolpostIO
+import Synchronization
 
 /// Meta's Graph API host as the sandbox plays it: Facebook Pages and Instagram share `graph.facebook.com`,
 /// so one router registers both networks' edges and answers node reads (`GET /{id}`) from whichever simulator
 /// owns the id.
 ///
-/// Tokens: `sandbox-token` (and any token starting with it) is valid; `sandbox-expired` fails like an expired
-/// token (190/463); `sandbox-throttled` fails like a throttled Page (code 32, with `X-Business-Use-Case-Usage`
-/// asking for 7 minutes); anything else is an invalid token (190). Tokens come in `Authorization: Bearer` or
-/// an `access_token` parameter.
+/// Instagram with Instagram Login is served under `/graph.instagram.com/v21.0` too (Instagram's edges and node
+/// reads only), with its token refresh at `/graph.instagram.com/refresh_access_token`.
+///
+/// Tokens (see ``GraphTokens``): `sandbox-token` (and any token starting with it) and every token the sandbox
+/// issued are valid; `sandbox-expired` fails like an expired token (190/463) and cannot be renewed;
+/// `sandbox-stale-token` is refused (190/460) but can still be renewed, to exercise renew-and-repeat;
+/// `sandbox-throttled` fails like a throttled Page (code 32, with `X-Business-Use-Case-Usage` asking for
+/// 7 minutes); anything else is an invalid token (190). Tokens come in `Authorization: Bearer` or an
+/// `access_token` parameter.
 struct GraphAPISimulator: NetworkSimulator {
     static let network = "graph"
     static let idPrefix = "graph"
     static let pathPrefix = "/graph.facebook.com/v21.0"
+    /// Instagram Login's host: the same Instagram edges, and `refresh_access_token` at its root.
+    static let instagramHost = "/graph.instagram.com"
+    static let instagramPathPrefix = instagramHost + "/v21.0"
 
     let facebook: FacebookSimulator
     let instagram: InstagramSimulator
+    let tokens: GraphTokens
 
     init(environment: SandboxEnvironment) {
         let fetcher = GraphMediaFetcher()
-        facebook = FacebookSimulator(environment: environment, fetcher: fetcher)
-        instagram = InstagramSimulator(environment: environment, fetcher: fetcher)
+        let tokens = GraphTokens()
+        self.tokens = tokens
+        facebook = FacebookSimulator(environment: environment, fetcher: fetcher, tokens: tokens)
+        instagram = InstagramSimulator(environment: environment, fetcher: fetcher, tokens: tokens)
     }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         facebook.addRoutes(to: router)
         instagram.addRoutes(to: router)
-        router.get(RouterPath(Self.pathPrefix + "/{id}")) { request, context in
-            let id = context.parameters.get("id") ?? ""
-            let call: GraphCall
-            switch await GraphCall.read(request, environment: facebook.environment) {
-            case .success(let read): call = read
-            case .failure(let refusal): return refusal.response
-            }
-            if let answer = instagram.node(id: id, call: call) ?? facebook.node(id: id, call: call) {
-                return answer
-            }
-            return GraphErrorBody(
-                code: 100, subcode: 33,
-                message: "Unsupported get request. Object with ID '\(id)' does not exist, cannot be loaded due to "
-                    + "missing permissions, or does not support this operation."
-            ).response(status: .badRequest)
+        router.get(RouterPath(Self.pathPrefix + "/oauth/access_token")) { request, _ in
+            tokens.exchange(GraphCall.decode(request.uri.query ?? ""))
         }
+        router.get(RouterPath(Self.instagramHost + "/refresh_access_token")) { request, _ in
+            tokens.refresh(GraphCall.decode(request.uri.query ?? ""))
+        }
+        router.get(RouterPath(Self.instagramPathPrefix + "/{id}")) { request, context in
+            await node(request, id: context.parameters.get("id") ?? "", instagramOnly: true)
+        }
+        router.get(RouterPath(Self.pathPrefix + "/{id}")) { request, context in
+            await node(request, id: context.parameters.get("id") ?? "", instagramOnly: false)
+        }
+    }
+
+    /// `GET /{id}`: a node of whichever simulator owns the id (only Instagram's on Instagram Login's host).
+    private func node(_ request: Request, id: String, instagramOnly: Bool) async -> Response {
+        let call: GraphCall
+        switch await GraphCall.read(request, environment: facebook.environment, tokens: tokens) {
+        case .success(let read): call = read
+        case .failure(let refusal): return refusal.response
+        }
+        if let answer = instagram.node(id: id, call: call) {
+            return answer
+        }
+        if !instagramOnly, let answer = facebook.node(id: id, call: call) {
+            return answer
+        }
+        return GraphErrorBody(
+            code: 100, subcode: 33,
+            message: "Unsupported get request. Object with ID '\(id)' does not exist, cannot be loaded due to "
+                + "missing permissions, or does not support this operation."
+        ).response(status: .badRequest)
     }
 }
 
@@ -51,7 +79,9 @@ struct GraphCall {
     var fields: [String: String]
 
     /// Reads the parameters and checks the token; a refusal is a Graph error body.
-    static func read(_ request: Request, environment: SandboxEnvironment) async -> Result<GraphCall, GraphErrorBody> {
+    static func read(
+        _ request: Request, environment: SandboxEnvironment, tokens: GraphTokens
+    ) async -> Result<GraphCall, GraphErrorBody> {
         var fields = decode(request.uri.query ?? "")
         if request.method == .post {
             guard
@@ -68,15 +98,16 @@ struct GraphCall {
                 token = String(header.dropFirst(scheme.count))
             }
         }
-        if let refusal = check(token: token) { return .failure(refusal) }
+        if let refusal = tokens.refusal(of: token) { return .failure(refusal) }
         return .success(GraphCall(fields: fields))
     }
 
     /// Runs `body` on the checked call; a refusal or a thrown Graph error becomes the response.
     static func answer(
-        _ request: Request, environment: SandboxEnvironment, _ body: (GraphCall) async throws(GraphErrorBody) -> Response
+        _ request: Request, environment: SandboxEnvironment, tokens: GraphTokens,
+        _ body: (GraphCall) async throws(GraphErrorBody) -> Response
     ) async -> Response {
-        switch await read(request, environment: environment) {
+        switch await read(request, environment: environment, tokens: tokens) {
         case .failure(let refusal): return refusal.response
         case .success(let call):
             do throws(GraphErrorBody) {
@@ -85,37 +116,6 @@ struct GraphCall {
                 return error.response
             }
         }
-    }
-
-    static func check(token: String?) -> GraphErrorBody? {
-        guard let token, !token.isEmpty else {
-            return GraphErrorBody(
-                code: 2500, message: "An active access token must be used to query information about the current user.",
-                status: .badRequest)
-        }
-        if token == "sandbox-expired" {
-            return GraphErrorBody(
-                code: 190, subcode: 463,
-                message: "Error validating access token: Session has expired on Sunday, 01-Nov-26 00:00:00 PDT.",
-                status: .badRequest)
-        }
-        if token == "sandbox-throttled" {
-            var body = GraphErrorBody(
-                code: 32, message: "(#32) Page request limit reached", status: .badRequest, isTransient: false)
-            body.headers = [
-                (
-                    "X-Business-Use-Case-Usage",
-                    #"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":12,"total_time":15,"#
-                        + #""estimated_time_to_regain_access":7}]}"#
-                )
-            ]
-            return body
-        }
-        guard token.hasPrefix("sandbox-token") else {
-            return GraphErrorBody(
-                code: 190, message: "Invalid OAuth access token - Cannot parse access token", status: .badRequest)
-        }
-        return nil
     }
 
     /// The parameters as received, sorted, as a stored post's body (the token was already removed).
@@ -137,6 +137,109 @@ struct GraphCall {
             if !key.isEmpty { fields[key] = value }
         }
         return fields
+    }
+}
+
+/// The tokens the sandbox's Graph hosts accept, and the two ways Meta renews them: Facebook Login's long-lived
+/// token exchange (`GET /oauth/access_token?grant_type=fb_exchange_token&client_id&client_secret&fb_exchange_token`,
+/// app id `sandbox-client`, secret `sandbox-client-secret`) and Instagram Login's
+/// `GET /refresh_access_token?grant_type=ig_refresh_token&access_token`. Both answer
+/// `{"access_token", "token_type": "bearer", "expires_in"}` with a new token the hosts then accept; an expired or
+/// unknown token is refused with a Graph error 190, a wrong app id with 101, a wrong secret with 1.
+final class GraphTokens: Sendable {
+    static let clientID = "sandbox-client"
+    static let clientSecret = "sandbox-client-secret"
+    static let expiredToken = "sandbox-expired"
+    static let staleToken = "sandbox-stale-token"
+    static let throttledToken = "sandbox-throttled"
+    /// About 60 days, as Meta's long-lived tokens.
+    static let lifetime = 5_183_944
+
+    private struct Issued {
+        var tokens: Set<String> = []
+        var count = 0
+    }
+    private let issued = Mutex(Issued())
+
+    /// Tokens handed out so far, for tests.
+    var issuedCount: Int { issued.withLock { $0.count } }
+
+    /// Why a call with `token` is refused, or nil when it is accepted.
+    func refusal(of token: String?) -> GraphErrorBody? {
+        guard let token, !token.isEmpty else {
+            return GraphErrorBody(
+                code: 2500, message: "An active access token must be used to query information about the current user.",
+                status: .badRequest)
+        }
+        if token == Self.expiredToken {
+            return GraphErrorBody(
+                code: 190, subcode: 463,
+                message: "Error validating access token: Session has expired on Sunday, 01-Nov-26 00:00:00 PDT.",
+                status: .badRequest)
+        }
+        if token == Self.staleToken {
+            return GraphErrorBody(
+                code: 190, subcode: 460,
+                message: "Error validating access token: The session has been invalidated because the user changed "
+                    + "their password or Facebook has changed the session for security reasons.",
+                status: .badRequest)
+        }
+        if token == Self.throttledToken {
+            var body = GraphErrorBody(
+                code: 32, message: "(#32) Page request limit reached", status: .badRequest, isTransient: false)
+            body.headers = [
+                (
+                    "X-Business-Use-Case-Usage",
+                    #"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":12,"total_time":15,"#
+                        + #""estimated_time_to_regain_access":7}]}"#
+                )
+            ]
+            return body
+        }
+        guard token.hasPrefix("sandbox-token") || issued.withLock({ $0.tokens.contains(token) }) else {
+            return GraphErrorBody(
+                code: 190, message: "Invalid OAuth access token - Cannot parse access token", status: .badRequest)
+        }
+        return nil
+    }
+
+    /// `fb_exchange_token`: the app's id and secret, then the token to exchange.
+    func exchange(_ fields: [String: String]) -> Response {
+        guard fields["grant_type"] == "fb_exchange_token" else {
+            return GraphErrorBody(code: 100, message: "(#100) Invalid grant_type: expected fb_exchange_token").response
+        }
+        guard fields["client_id"] == Self.clientID else {
+            return GraphErrorBody(code: 101, message: "Error validating application. Invalid application ID.").response
+        }
+        guard fields["client_secret"] == Self.clientSecret else {
+            return GraphErrorBody(code: 1, message: "Error validating client secret.").response
+        }
+        return renew(fields["fb_exchange_token"], prefix: "sandbox-fb-long-lived")
+    }
+
+    /// `ig_refresh_token`: the long-lived token to refresh.
+    func refresh(_ fields: [String: String]) -> Response {
+        guard fields["grant_type"] == "ig_refresh_token" else {
+            return GraphErrorBody(code: 100, message: "(#100) Invalid grant_type: expected ig_refresh_token").response
+        }
+        return renew(fields["access_token"], prefix: "sandbox-ig-refreshed")
+    }
+
+    /// A token that can be renewed: valid, or refused only as stale. Expired ones cannot (as on Meta).
+    private func renew(_ token: String?, prefix: String) -> Response {
+        guard let token, !token.isEmpty else {
+            return GraphErrorBody(code: 100, message: "(#100) Missing the token to renew").response
+        }
+        if token != Self.staleToken, let refusal = refusal(of: token) { return refusal.response }
+        let fresh = issued.withLock { issued in
+            issued.count += 1
+            let fresh = "\(prefix)-\(issued.count)"
+            issued.tokens.insert(fresh)
+            return fresh
+        }
+        return SandboxResponse.json([
+            "access_token": GraphJSON.string(fresh), "token_type": .string("bearer"), "expires_in": .int(Self.lifetime),
+        ])
     }
 }
 

@@ -13,13 +13,15 @@ import Synchronization
 /// Media is downloaded from its URL: an image URL that cannot be fetched fails the container request with
 /// 9004/2207052 (Media download has failed); an image that is not JPEG leaves the container in ERROR (2207005);
 /// a video that cannot be fetched or is not a video leaves it in ERROR (2207052 / 2207026).
-/// Registered by ``GraphAPISimulator``, which shares the host with Facebook.
+/// Registered by ``GraphAPISimulator``, which shares the host with Facebook; served on Instagram Login's host
+/// (`/graph.instagram.com/v21.0`) as well.
 final class InstagramSimulator: Sendable {
     static let network = "instagram"
     static let idPrefix = "ig"
 
     let environment: SandboxEnvironment
     let fetcher: GraphMediaFetcher
+    let tokens: GraphTokens
     private let state = Mutex(State())
 
     struct Container {
@@ -41,16 +43,23 @@ final class InstagramSimulator: Sendable {
         var nextContainer = 1
     }
 
-    init(environment: SandboxEnvironment, fetcher: GraphMediaFetcher) {
+    init(environment: SandboxEnvironment, fetcher: GraphMediaFetcher, tokens: GraphTokens) {
         self.environment = environment
         self.fetcher = fetcher
+        self.tokens = tokens
     }
 
     /// API-published posts allowed per account in a rolling 24 hours (`content_publishing_limit`).
     static let quotaTotal = 100
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        let prefix = GraphAPISimulator.pathPrefix
+        // Facebook Login's host, and Instagram Login's (`graph.instagram.com`) with the same edges.
+        for prefix in [GraphAPISimulator.pathPrefix, GraphAPISimulator.instagramPathPrefix] {
+            addRoutes(to: router, prefix: prefix)
+        }
+    }
+
+    private func addRoutes(to router: Router<BasicRequestContext>, prefix: String) {
         router.get(RouterPath(prefix + "/{id}/content_publishing_limit")) { request, context in
             await self.answer(request) { (call) async throws(GraphErrorBody) -> Response in
                 self.publishingLimit(user: context.parameters.get("id") ?? "")
@@ -76,7 +85,7 @@ final class InstagramSimulator: Sendable {
     private func answer(
         _ request: Request, _ body: (GraphCall) async throws(GraphErrorBody) -> Response
     ) async -> Response {
-        await GraphCall.answer(request, environment: environment, body)
+        await GraphCall.answer(request, environment: environment, tokens: tokens, body)
     }
 
     /// A container's status (each read moves an IN_PROGRESS container on) or a published media's fields.

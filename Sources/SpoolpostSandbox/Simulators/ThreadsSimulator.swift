@@ -12,9 +12,13 @@ import Synchronization
 /// - `GET /{container-id}?fields=status,error_message`: IN_PROGRESS for a poll or two, then FINISHED
 ///   (PUBLISHED once published). `GET /{media-id}?fields=permalink`: the sandbox page of the post.
 /// - `POST /{user-id}/threads_publish?creation_id=`: stores the post and answers `{"id": media id}`.
+/// - `GET /{user-id}/threads` and `GET /{user-id}/replies` (`fields`, `since`, `until`, `limit`): the profile's
+///   published posts (top-level ones, or replies), newest first, with `id`, `media_product_type`, `media_type`
+///   (TEXT_POST, IMAGE, VIDEO, CAROUSEL_ALBUM), `permalink`, `text`, `timestamp`, `shortcode`, `is_quote_post`.
 /// - `GET /graph.threads.net/refresh_access_token?grant_type=th_refresh_token&access_token=`: a fresh token.
 ///
-/// Tokens: `sandbox-token` and every token this simulator issued are valid; `sandbox-expired-token` (and anything
+/// Tokens: `sandbox-token` and every token this simulator issued are valid; `sandbox-stale-token` is refused
+/// (190/460) but can still be refreshed, to exercise refresh-and-repeat; `sandbox-expired-token` (and anything
 /// else) gets the Graph error 190 (subcode 463 for the expired one), and cannot be refreshed.
 /// Errors use the Graph shape `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
 final class ThreadsSimulator: NetworkSimulator {
@@ -24,6 +28,7 @@ final class ThreadsSimulator: NetworkSimulator {
     static let oauthPrefix = "/graph.threads.net"
     static let validToken = "sandbox-token"
     static let expiredToken = "sandbox-expired-token"
+    static let staleToken = "sandbox-stale-token"
 
     let environment: SandboxEnvironment
     private let state = Mutex(State())
@@ -48,6 +53,11 @@ final class ThreadsSimulator: NetworkSimulator {
     struct PublishedMedia {
         var postID: String
         var permalink: String
+        var userID: String
+        var mediaType: String
+        var text: String?
+        var isReply: Bool
+        var publishedAt: Date
     }
 
     struct State {
@@ -69,6 +79,13 @@ final class ThreadsSimulator: NetworkSimulator {
         }
         router.post("\(Self.prefix)/{id}/threads_publish") { request, context in
             await self.answer { try await self.publish(request, user: context.parameters.get("id") ?? "") }
+        }
+        for edge in ["threads", "replies"] {
+            router.get("\(Self.prefix)/{id}/\(edge)") { request, context in
+                await self.answer {
+                    try await self.list(request, user: context.parameters.get("id") ?? "", replies: edge == "replies")
+                }
+            }
         }
         router.get("\(Self.oauthPrefix)/refresh_access_token") { request, _ in
             await self.answer { try self.refresh(request) }
@@ -161,6 +178,13 @@ final class ThreadsSimulator: NetworkSimulator {
             throw GraphError(
                 status: .badRequest, message: "An active access token must be used to query information about the current user.",
                 type: "OAuthException", code: 2500)
+        }
+        if token == Self.staleToken {
+            throw GraphError(
+                status: .unauthorized,
+                message: "Error validating access token: The session has been invalidated because the user changed "
+                    + "their password or Facebook has changed the session for security reasons.",
+                type: "OAuthException", code: 190, subcode: 460)
         }
         if token == Self.expiredToken {
             throw GraphError(
@@ -330,10 +354,62 @@ final class ThreadsSimulator: NetworkSimulator {
         let mediaID = state.withLock { state in
             let mediaID = state.newID()
             state.containers[creationID]?.publishedMediaID = mediaID
-            state.media[mediaID] = PublishedMedia(postID: stored.id, permalink: environment.postURL(id: stored.id))
+            state.media[mediaID] = PublishedMedia(
+                postID: stored.id, permalink: environment.postURL(id: stored.id), userID: user,
+                mediaType: Self.listedMediaType[container.mediaType] ?? container.mediaType, text: container.text,
+                isReply: container.replyTo != nil, publishedAt: stored.receivedAt)
             return mediaID
         }
         return Self.json(["id": mediaID])
+    }
+
+    /// A container's `media_type` as the posts listing names it.
+    static let listedMediaType = ["TEXT": "TEXT_POST", "CAROUSEL": "CAROUSEL_ALBUM", "IMAGE": "IMAGE", "VIDEO": "VIDEO"]
+
+    /// The profile's posts (or replies), newest first, within `since`/`until` (Unix seconds or a date), at most
+    /// `limit` (default 25, at most 100).
+    private func list(_ request: Request, user: String, replies: Bool) async throws -> Response {
+        let parameters = try await parameters(request)
+        try checkToken(request, parameters)
+        let fields = Set((parameters["fields"] ?? "id").split(separator: ",").map(String.init))
+        let since = try parameters["since"].map { try Self.time($0, name: "since") }
+        let until = try parameters["until"].map { try Self.time($0, name: "until") }
+        let limit = min(100, max(0, parameters["limit"].flatMap(Int.init) ?? 25))
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        let posts = state.withLock { state in
+            state.media.filter { _, media in
+                media.userID == user && media.isReply == replies && since.map { media.publishedAt >= $0 } ?? true
+                    && until.map { media.publishedAt <= $0 } ?? true
+            }
+        }.sorted { $0.value.publishedAt > $1.value.publishedAt || ($0.value.publishedAt == $1.value.publishedAt && $0.key > $1.key) }
+        let data: [[String: Any]] = posts.prefix(limit).map { id, media in
+            let all: [String: Any?] = [
+                "id": id, "media_product_type": "THREADS", "media_type": media.mediaType, "permalink": media.permalink,
+                "text": media.text, "timestamp": formatter.string(from: media.publishedAt), "shortcode": media.postID,
+                "is_quote_post": false, "owner": ["id": user],
+            ]
+            return all.compactMapValues { $0 }.filter { $0.key == "id" || fields.contains($0.key) }
+        }
+        var answer: [String: Any] = ["data": data]
+        if let first = data.first?["id"], let last = data.last?["id"] {
+            answer["paging"] = ["cursors": ["before": first, "after": last]]
+        }
+        return Self.json(answer)
+    }
+
+    /// `since`/`until`: Unix seconds, or a date `strtotime` would read (RFC 3339 or `YYYY-MM-DD` here).
+    private static func time(_ text: String, name: String) throws -> Date {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = TimeZone(identifier: "UTC")
+        day.dateFormat = "yyyy-MM-dd"
+        if let date = day.date(from: text) { return date }
+        throw GraphError.invalidParameter("Invalid parameter: \(name) must be a Unix timestamp or a date.")
     }
 
     /// What the sandbox shows as the post's body: the container as JSON.
@@ -354,7 +430,7 @@ final class ThreadsSimulator: NetworkSimulator {
             throw GraphError.invalidParameter("Invalid parameter: grant_type must be th_refresh_token.")
         }
         guard let token = parameters["access_token"],
-            token == Self.validToken || state.withLock({ $0.issuedTokens.contains(token) })
+            token == Self.validToken || token == Self.staleToken || state.withLock({ $0.issuedTokens.contains(token) })
         else {
             throw GraphError(
                 status: .badRequest, message: "Error validating access token: the token cannot be refreshed.",
