@@ -163,6 +163,27 @@ struct SandboxFaultsConfigEndToEndTests {
         #expect(process.terminationStatus == 0, "\(printed())")
     }
 
+    @Test("a wrong fault is refused at start with its file, line and column")
+    func wrongFaultRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spoolpost-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            sandbox:
+              faults:
+                - path: /webhook/
+                  count: 1
+                  fault: rset
+            """.write(toFile: directory.appendingPathComponent("spoolpost.yaml").path, atomically: true, encoding: .utf8)
+        for command in [["run", "--once"], ["sandbox", "--port", "0"]] {
+            let result = try await runSpoolpost(command, in: directory)
+            #expect(result.status == 1)
+            #expect(result.errors.contains(
+                "spoolpost.yaml:5:14: sandbox.faults[0].fault: unknown fault 'rset'; did you mean 'reset'?"),
+                "\(command): \(result.errors)")
+        }
+    }
+
     static func waitFor(
         _ what: String, _ output: () -> String, _ condition: (String) -> Bool
     ) async throws {
