@@ -97,7 +97,8 @@ struct SandboxFaultsConfigEndToEndTests {
 
     @Test("spoolpost sandbox --config injects the faults: a status with Retry-After, then a request that never answers")
     func sandboxCommand() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spoolpost-e2e-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("spoolpost-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("faults.yaml").path
@@ -138,9 +139,9 @@ struct SandboxFaultsConfigEndToEndTests {
         let http = try HTTPClient()
         defer { http.shutdown() }
         func post(_ path: String, timeout: Double = 30) async throws(HTTPClientError) -> HTTPResponse {
+            let headers = [HTTPHeader(name: "Content-Type", value: "application/json")]
             var request = HTTPRequest(
-                method: "POST", url: base + path, headers: [HTTPHeader(name: "Content-Type", value: "application/json")],
-                body: .bytes(Array(#"{"text":"hello"}"#.utf8)))
+                method: "POST", url: base + path, headers: headers, body: .bytes(Array(#"{"text":"hello"}"#.utf8)))
             request.timeout = timeout
             return try await http.execute(request)
         }
@@ -165,7 +166,8 @@ struct SandboxFaultsConfigEndToEndTests {
 
     @Test("a wrong fault is refused at start with its file, line and column")
     func wrongFaultRefused() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spoolpost-e2e-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("spoolpost-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
@@ -174,7 +176,7 @@ struct SandboxFaultsConfigEndToEndTests {
                 - path: /webhook/
                   count: 1
                   fault: rset
-            """.write(toFile: directory.appendingPathComponent("spoolpost.yaml").path, atomically: true, encoding: .utf8)
+            """.write(to: directory.appendingPathComponent("spoolpost.yaml"), atomically: true, encoding: .utf8)
         for command in [["run", "--once"], ["sandbox", "--port", "0"]] {
             let result = try await runSpoolpost(command, in: directory)
             #expect(result.status == 1)

@@ -63,7 +63,10 @@ struct RunCommand: AsyncParsableCommand {
             let sandbox = try await Self.startSandbox(port: sandboxPort, faults: faults, logger: logger)
             try loaded.addSandboxAccounts(port: sandbox.port)
             logger.notice(
-                "no accounts configured: publishing to the built-in SANDBOX, which simulates the networks; see what it received at http://127.0.0.1:\(sandbox.port)/",
+                """
+                no accounts configured: publishing to the built-in SANDBOX, which simulates the networks; \
+                see what it received at http://127.0.0.1:\(sandbox.port)/
+                """,
                 metadata: ["spool": "\(loaded.spoolRoot)"])
             if !faults.rules.isEmpty {
                 logger.notice(
@@ -73,7 +76,10 @@ struct RunCommand: AsyncParsableCommand {
             services.append(.init(service: sandbox.service))
         } else if !faults.rules.isEmpty {
             logger.warning(
-                "the config's sandbox.faults are not used: the built-in sandbox runs only when no accounts are configured; serve them with `spoolpost sandbox --config FILE`")
+                """
+                the config's sandbox.faults are not used: the built-in sandbox runs only when no accounts are \
+                configured; serve them with `spoolpost sandbox --config FILE`
+                """)
         }
 
         let http = try HTTPClient()

@@ -17,7 +17,7 @@ struct SandboxCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The config file whose `sandbox:` faults it injects (default: ./spoolpost.yaml if it exists).")
+    @Option(name: .long, help: "The config file with the `sandbox:` faults (default: ./spoolpost.yaml if it exists).")
     var config: String?
 
     @Option(help: "The port to listen on (0 picks a free one).")
@@ -35,7 +35,8 @@ struct SandboxCommand: AsyncParsableCommand {
         let faults = SandboxFaults(settings: try LoadedConfiguration.readFile(config)?.configuration.sandbox ?? .init())
         let configuration = SandboxConfiguration(host: host, port: port, faults: faults)
         if !faults.rules.isEmpty {
-            logger.notice("injecting the config's faults, counted from the start", metadata: ["faults": "\(faults.rules.count)"])
+            logger.notice(
+                "injecting the config's faults, counted from the start", metadata: ["faults": "\(faults.rules.count)"])
         }
         let server = SandboxServer(configuration: configuration, logger: logger)
         let service = StartedServerService(running: Task { try await server.run() })
