@@ -35,7 +35,8 @@ public final class SandboxFaultInjector: Sendable {
                 if let ruleMethod = rule.method, ruleMethod.uppercased() != method.uppercased() { continue }
                 state.matchedCounts[index] += 1
                 let ordinal = state.matchedCounts[index]
-                if chosen == nil, ordinal > rule.skip, ordinal <= rule.skip + rule.count {
+                // Subtracting, not adding, so `count: Int.max` (every request) cannot overflow.
+                if chosen == nil, ordinal > rule.skip, ordinal - rule.skip <= rule.count {
                     chosen = rule.action
                 }
             }

@@ -40,17 +40,20 @@ struct SandboxFaultMiddleware<Context: RequestContext>: RouterMiddleware {
         case .delay(let seconds):
             try await Task.sleep(for: .seconds(seconds))
             return try await next(request, context)
+        case .timeout(let seconds):
+            try await Task.sleep(for: .seconds(seconds))
+            return Self.brokenResponse(status: .gatewayTimeout, headers: HTTPFields())
         case .breakConnection(let afterHandling):
-            var status = HTTPResponse.Status.badGateway
-            var headers = HTTPFields()
-            if afterHandling {
-                let handled = try await next(request, context)
-                status = handled.status
-                headers = handled.headers
-                headers[.contentLength] = nil
-            }
-            let brokenBody = ResponseBody { _ in throw InjectedConnectionBreak() }
-            return Response(status: status, headers: headers, body: brokenBody)
+            guard afterHandling else { return Self.brokenResponse(status: .badGateway, headers: HTTPFields()) }
+            let handled = try await next(request, context)
+            var headers = handled.headers
+            headers[.contentLength] = nil
+            return Self.brokenResponse(status: handled.status, headers: headers)
         }
+    }
+
+    /// A response whose head goes out and whose body fails, so Hummingbird closes the connection mid-answer.
+    private static func brokenResponse(status: HTTPResponse.Status, headers: HTTPFields) -> Response {
+        Response(status: status, headers: headers, body: ResponseBody { _ in throw InjectedConnectionBreak() })
     }
 }

@@ -22,7 +22,7 @@ public struct SandboxFaultRule: Sendable {
     public var method: String?
     /// Matching requests let through untouched before the rule starts firing.
     public var skip: Int
-    /// How many matching requests, after the skipped ones, get the fault.
+    /// How many matching requests, after the skipped ones, get the fault (`Int.max`: every one).
     public var count: Int
     public var action: SandboxFaultAction
 
@@ -42,6 +42,9 @@ public enum SandboxFaultAction: Sendable, Equatable {
     case status(Int, retryAfterSeconds: Int? = nil)
     /// Wait this many seconds, then handle the request normally: a slow or hanging receiver.
     case delay(seconds: Double)
+    /// Hold the request this many seconds without handling it, then break the connection as `breakConnection`
+    /// does: a receiver that never answers. Held longer than the client's timeout, the client times out first.
+    case timeout(seconds: Double)
     /// Break the connection in the middle of the answer so the client sees a transport error, not a status.
     ///
     /// Hummingbird's public API cannot close a connection before writing a response head, so the head goes out

@@ -76,7 +76,7 @@ private func descriptions(_ diagnostics: [Diagnostic]) -> [String] { diagnostics
         #expect(descriptions(result.diagnostics) == [
             "spoolpost.yaml:1:1: workrs: unknown field 'workrs'; did you mean 'workers'?",
             "spoolpost.yaml:2:1: colour: unknown field 'colour'; accepted fields: spool, workers, timezone, delivery, "
-                + "retry, schedule, accounts, storage, media",
+                + "retry, schedule, accounts, storage, media, sandbox",
         ])
     }
 
@@ -134,7 +134,7 @@ private func descriptions(_ diagnostics: [Diagnostic]) -> [String] { diagnostics
         #expect(result.configuration == nil)
         #expect(descriptions(result.diagnostics) == [
             "spoolpost.yaml:1:1: expected a mapping of settings (spool, workers, timezone, delivery, retry, schedule, "
-                + "accounts, storage, media), found a list",
+                + "accounts, storage, media, sandbox), found a list",
         ])
     }
 

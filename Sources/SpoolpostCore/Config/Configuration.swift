@@ -51,12 +51,14 @@ public struct Configuration: Sendable {
     public var storage: StorageConfiguration
     /// `media:`: size limits per media kind.
     public var mediaLimits: MediaLimits
+    /// `sandbox:`: failures the built-in sandbox injects on purpose.
+    public var sandbox: SandboxSettings
 
     public init(
         spoolPath: String = "spool", workers: Int = 5, retry: RetryPolicy = RetryPolicy(),
         schedule: SchedulePolicy = SchedulePolicy(), timeZone: String? = nil, delivery: DeliveryGuarantee = .atMostOnce,
         accounts: [String: AccountConfig] = [:], storage: StorageConfiguration = StorageConfiguration(),
-        mediaLimits: MediaLimits = MediaLimits()
+        mediaLimits: MediaLimits = MediaLimits(), sandbox: SandboxSettings = SandboxSettings()
     ) {
         self.spoolPath = spoolPath
         self.workers = workers
@@ -67,6 +69,7 @@ public struct Configuration: Sendable {
         self.accounts = accounts
         self.storage = storage
         self.mediaLimits = mediaLimits
+        self.sandbox = sandbox
     }
 
     /// Every default, and no accounts.

@@ -3,7 +3,8 @@ import Foundation
 /// Reads and validates spoolpost.yaml, reporting every problem.
 public enum ConfigurationReader {
     static let topLevel = SchemaReader.Schema(
-        accepted: ["spool", "workers", "timezone", "delivery", "retry", "schedule", "accounts", "storage", "media"])
+        accepted: ["spool", "workers", "timezone", "delivery", "retry", "schedule", "accounts", "storage", "media",
+            "sandbox"])
     static let retrySchema = SchemaReader.Schema(accepted: ["max_attempts", "base_delay", "max_delay"])
     static let scheduleSchema = SchemaReader.Schema(accepted: ["max_ahead", "late_grace", "reject_late"])
     static let accountSchema = SchemaReader.Schema(accepted: ["platform", "credentials"])
@@ -23,7 +24,8 @@ public enum ConfigurationReader {
         guard let root, !root.isNull else { return (Configuration.defaults, []) }
         var configuration = Configuration.defaults
         let what =
-            "a mapping of settings (spool, workers, timezone, delivery, retry, schedule, accounts, storage, media)"
+            "a mapping of settings (spool, workers, timezone, delivery, retry, schedule, accounts, storage, media, "
+            + "sandbox)"
         if let fields = reader.fields(of: root, path: "", what: what, schema: topLevel) {
             read(fields, into: &configuration, &reader)
         }
@@ -77,6 +79,9 @@ public enum ConfigurationReader {
         }
         if let node = fields["media"] {
             readMedia(node, into: &configuration.mediaLimits, &reader)
+        }
+        if let node = fields["sandbox"] {
+            readSandbox(node, into: &configuration.sandbox, &reader)
         }
     }
 

@@ -15,8 +15,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the daemon in the foreground.",
         discussion: """
             Watches spool/pending/ and publishes what arrives. SIGTERM or SIGINT stop taking new work, let \
-            requests in flight finish, write their state and exit 0. With no config file, the built-in sandbox \
-            plays the receiving side on 127.0.0.1:8088 (or a free port).
+            requests in flight finish, write their state and exit 0. With no config file, or one that names no \
+            accounts, the built-in sandbox plays the receiving side on 127.0.0.1:8088 (or a free port), with the \
+            config's `sandbox:` faults.
             """
     )
 
@@ -28,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Also rescan the spool every INTERVAL (e.g. 5s); needed where inotify does not work, as on NFS.")
     var poll: String?
 
-    @Option(help: "The sandbox's port, with no config file (0 picks a free one).")
+    @Option(help: "The built-in sandbox's port, when it runs (no accounts configured; 0 picks a free one).")
     var sandboxPort: Int = 8088
 
     func run() async throws {
@@ -57,13 +58,28 @@ struct RunCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let faults = SandboxFaults(settings: loaded.configuration.sandbox)
         if loaded.isSandbox {
-            let sandbox = try await Self.startSandbox(port: sandboxPort, logger: logger)
+            let sandbox = try await Self.startSandbox(port: sandboxPort, faults: faults, logger: logger)
             try loaded.addSandboxAccounts(port: sandbox.port)
             logger.notice(
-                "no config file: publishing to the built-in SANDBOX, which simulates the networks; see what it received at http://127.0.0.1:\(sandbox.port)/",
+                """
+                no accounts configured: publishing to the built-in SANDBOX, which simulates the networks; \
+                see what it received at http://127.0.0.1:\(sandbox.port)/
+                """,
                 metadata: ["spool": "\(loaded.spoolRoot)"])
+            if !faults.rules.isEmpty {
+                logger.notice(
+                    "the sandbox injects the config's faults, counted from now",
+                    metadata: ["faults": "\(faults.rules.count)"])
+            }
             services.append(.init(service: sandbox.service))
+        } else if !faults.rules.isEmpty {
+            logger.warning(
+                """
+                the config's sandbox.faults are not used: the built-in sandbox runs only when no accounts are \
+                configured; serve them with `spoolpost sandbox --config FILE`
+                """)
         }
 
         let http = try HTTPClient()
@@ -102,10 +118,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Starts the sandbox on the preferred port, or a free one if that is taken.
-    static func startSandbox(port: Int, logger: Logger) async throws -> (service: StartedServerService, port: Int) {
+    static func startSandbox(
+        port: Int, faults: SandboxFaults, logger: Logger
+    ) async throws -> (service: StartedServerService, port: Int) {
         for candidate in Set([port, 0]).sorted(by: >) {
-            var configuration = SandboxConfiguration()
-            configuration.port = candidate
+            let configuration = SandboxConfiguration(port: candidate, faults: faults)
             let server = SandboxServer(configuration: configuration, logger: logger)
             let task = Task { try await server.run() }
             do {

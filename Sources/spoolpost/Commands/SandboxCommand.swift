@@ -10,8 +10,15 @@ struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Run the network sandbox alone, in the foreground.",
-        discussion: "Accepts webhook posts at /webhook/ACCOUNT and shows what it received at /. Stops on SIGTERM or SIGINT."
+        discussion: """
+            Simulates the six networks' APIs and a webhook receiver at /webhook/ACCOUNT, and shows what it received \
+            at /. Injects the faults of the config's `sandbox:` section, counted from its start. Stops on SIGTERM \
+            or SIGINT.
+            """
     )
+
+    @Option(name: .long, help: "The config file with the `sandbox:` faults (default: ./spoolpost.yaml if it exists).")
+    var config: String?
 
     @Option(help: "The port to listen on (0 picks a free one).")
     var port: Int = 8088
@@ -25,9 +32,12 @@ struct SandboxCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap(format: logFormat, level: "info")
         let logger = Logger(label: "spoolpost.sandbox")
-        var configuration = SandboxConfiguration()
-        configuration.host = host
-        configuration.port = port
+        let faults = SandboxFaults(settings: try LoadedConfiguration.readFile(config)?.configuration.sandbox ?? .init())
+        let configuration = SandboxConfiguration(host: host, port: port, faults: faults)
+        if !faults.rules.isEmpty {
+            logger.notice(
+                "injecting the config's faults, counted from the start", metadata: ["faults": "\(faults.rules.count)"])
+        }
         let server = SandboxServer(configuration: configuration, logger: logger)
         let service = StartedServerService(running: Task { try await server.run() })
         let announce = Task {

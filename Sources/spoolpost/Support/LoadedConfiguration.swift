@@ -7,7 +7,8 @@ struct LoadedConfiguration {
     var configuration: Configuration
     /// The config file's folder: relative paths in it (spool, credentials) are taken from here.
     var baseDirectory: String
-    /// True when no config file exists and the built-in sandbox plays the networks.
+    /// True when the built-in sandbox plays the networks: there is no config file, or it names no accounts
+    /// (a file holding only `sandbox:` faults, a spool or storage settings still publishes to the sandbox).
     var isSandbox: Bool
     var spoolRoot: String
 
@@ -15,45 +16,51 @@ struct LoadedConfiguration {
     static let sandboxAccount = "sandbox"
 
     static func load(_ options: GlobalOptions) throws -> LoadedConfiguration {
-        let path = options.config ?? defaultPath
-        let exists = FileManager.default.fileExists(atPath: path)
         var loaded: LoadedConfiguration
-        if !exists {
-            if options.config != nil { throw CLIError("config file \(path) does not exist") }
+        if let file = try readFile(options.config) {
+            loaded = LoadedConfiguration(
+                configuration: file.configuration, baseDirectory: file.baseDirectory,
+                isSandbox: file.configuration.accounts.isEmpty,
+                spoolRoot: Self.resolve(file.configuration.spoolPath, against: file.baseDirectory))
+        } else {
             loaded = LoadedConfiguration(
                 configuration: Configuration.defaults, baseDirectory: FileManager.default.currentDirectoryPath,
                 isSandbox: true, spoolRoot: Configuration.defaults.spoolPath)
-            if let spool = options.spool { loaded.spoolRoot = spool }
-            try loaded.addSandboxAccounts(port: 8088)
-        } else {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError("config file \(path) cannot be read")
-            }
-            let root: YAMLNode?
-            do {
-                root = try YAMLLoader.load(Array(data))
-            } catch {
-                throw CLIError("\(path):\(error.mark.map { "\($0):" } ?? "") invalid YAML: \(error.message)")
-            }
-            let (configuration, diagnostics) = ConfigurationReader.read(root, fileName: path)
-            guard let configuration else {
-                throw CLIError(diagnostics.map(\.description).joined(separator: "\n"))
-            }
-            let base = (path as NSString).deletingLastPathComponent
-            let baseDirectory = base.isEmpty ? FileManager.default.currentDirectoryPath : base
-            loaded = LoadedConfiguration(
-                configuration: configuration, baseDirectory: baseDirectory, isSandbox: false,
-                spoolRoot: Self.resolve(configuration.spoolPath, against: baseDirectory))
         }
-        if let spool = options.spool, !loaded.isSandbox { loaded.spoolRoot = spool }
+        if let spool = options.spool { loaded.spoolRoot = spool }
+        if loaded.isSandbox { try loaded.addSandboxAccounts(port: 8088) }
         return loaded
+    }
+
+    /// The config file `--config` names (it must exist), or `./spoolpost.yaml` when it exists; nil when neither.
+    static func readFile(_ option: String?) throws -> (configuration: Configuration, baseDirectory: String)? {
+        let path = option ?? defaultPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            if option != nil { throw CLIError("config file \(path) does not exist") }
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("config file \(path) cannot be read")
+        }
+        let root: YAMLNode?
+        do {
+            root = try YAMLLoader.load(Array(data))
+        } catch {
+            throw CLIError("\(path):\(error.mark.map { "\($0):" } ?? "") invalid YAML: \(error.message)")
+        }
+        let (configuration, diagnostics) = ConfigurationReader.read(root, fileName: path)
+        guard let configuration else {
+            throw CLIError(diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        return (configuration, base.isEmpty ? FileManager.default.currentDirectoryPath : base)
     }
 
     static func resolve(_ path: String, against base: String) -> String {
         path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
     }
 
-    /// With no config file: one account per network, named after it (the webhook's is `sandbox`), each
+    /// With no accounts configured: one account per network, named after it (the webhook's is `sandbox`), each
     /// pointed at the built-in sandbox's simulator of that network's API. Their token is the sandbox's,
     /// kept like any credentials in a mode-0600 file (under the spool's store/ folder).
     mutating func addSandboxAccounts(port: Int) throws {
