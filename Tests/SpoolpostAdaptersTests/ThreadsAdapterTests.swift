@@ -7,6 +7,13 @@ import SpoolpostSandbox
 import Testing
 
 @Suite struct ThreadsAdapterTests {
+    /// The next `threads_publish` request meets `fault`.
+    static func failNextPublish(_ server: SandboxServer, _ fault: SandboxFaultAction) {
+        server.faults.replace(with: SandboxFaults([
+            SandboxFaultRule(pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1, action: fault)
+        ]))
+    }
+
     typealias F = AdapterFixture
 
     // MARK: - Fixtures
@@ -184,10 +191,7 @@ import Testing
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
                 let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                server.faults.replace(with: SandboxFaults([
-                    SandboxFaultRule(
-                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1, action: .serverError)
-                ]))
+                Self.failNextPublish(server, .serverError)
                 let first = RecordingProgress()
                 let failed = await adapter.publish(Self.request(), progress: first.progress)
                 let error = try #require(F.error(failed))
@@ -255,11 +259,7 @@ import Testing
                 // An earlier post with other text, so the match is by text and not "the newest".
                 let other = await adapter.publish(Self.request(text: "An older post"))
                 #expect(F.error(other) == nil)
-                server.faults.replace(with: SandboxFaults([
-                    SandboxFaultRule(
-                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
-                        action: .breakConnection(afterHandling: true))
-                ]))
+                Self.failNextPublish(server, .breakConnection(afterHandling: true))
                 let steps = RecordingProgress()
                 let outcome = await adapter.publish(Self.request(), progress: steps.progress)
                 #expect(server.store.count == 2)
@@ -287,11 +287,7 @@ import Testing
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
                 let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                server.faults.replace(with: SandboxFaults([
-                    SandboxFaultRule(
-                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
-                        action: .breakConnection(afterHandling: true))
-                ]))
+                Self.failNextPublish(server, .breakConnection(afterHandling: true))
                 // The process died right after the publish request: only the container and the send time are
                 // recorded (the media id is not).
                 let steps = RecordingProgress()
@@ -322,11 +318,7 @@ import Testing
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
                 let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                server.faults.replace(with: SandboxFaults([
-                    SandboxFaultRule(
-                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
-                        action: .breakConnection(afterHandling: true))
-                ]))
+                Self.failNextPublish(server, .breakConnection(afterHandling: true))
                 let steps = RecordingProgress()
                 _ = await adapter.publish(Self.request(), progress: steps.progress)
                 var recorded = steps.steps
@@ -347,11 +339,7 @@ import Testing
         try await withSandbox { server, base, http in
             try await Self.withFolder { folder in
                 let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                server.faults.replace(with: SandboxFaults([
-                    SandboxFaultRule(
-                        pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1,
-                        action: .breakConnection(afterHandling: false))
-                ]))
+                Self.failNextPublish(server, .breakConnection(afterHandling: false))
                 let outcome = await adapter.publish(Self.request())
                 let error = try #require(F.error(outcome))
                 #expect(error.code == .unknownOutcome)
