@@ -176,6 +176,18 @@ enum GraphAnswer {
         return answer
     }
 
+    /// A Graph `timestamp` (`2026-11-29T06:00:00+0000`, as Meta writes it, or with `Z`).
+    static func timestamp(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    }
+
+    /// The time a publish request left, as the `publish_sent_at` step records it (Unix seconds), for looking the
+    /// post up after a lost answer.
+    static func sentAtNow() -> String { String(Int(Date().timeIntervalSince1970)) }
+
     /// A Graph id field, which Meta sends as a string (and some endpoints as a number).
     static func id(_ value: Any?) -> String? {
         if let text = value as? String, !text.isEmpty { return text }

@@ -240,7 +240,7 @@ public struct InstagramAdapter: PublishingAdapter {
         if let recorded = request.steps["container"],
             let status = try? await status(of: recorded), status.code == "PUBLISHED"
         {
-            return await recoverPublished(caption: caption, progress: progress)
+            return await recoverPublished(caption: caption, sentAt: request.steps["publish_sent_at"], progress: progress)
         }
 
         try await checkPublishingLimit()
@@ -251,9 +251,13 @@ public struct InstagramAdapter: PublishingAdapter {
             container = try await createContainer(request, type: type, caption: caption, progress: progress)
         }
         if try await waitUntilReady(container, key: "container", progress: progress) == "PUBLISHED" {
-            return await recoverPublished(caption: caption, progress: progress)
+            return await recoverPublished(caption: caption, sentAt: request.steps["publish_sent_at"], progress: progress)
         }
 
+        // Noted before the request leaves, so a lost answer (now, or after a restart) is looked up among the
+        // media made since.
+        let sentAt = GraphAnswer.sentAtNow()
+        try await progress.record("publish_sent_at", sentAt)
         try await progress.beginPublicStep()
         let answer: [String: Any]
         do throws(SpoolpostError) {
@@ -263,7 +267,7 @@ public struct InstagramAdapter: PublishingAdapter {
             if error.code == .unknownOutcome || error.code == .serverError || error.code == .timeout,
                 let status = try? await status(of: container), status.code == "PUBLISHED"
             {
-                return await recoverPublished(caption: caption, progress: progress)
+                return await recoverPublished(caption: caption, sentAt: sentAt, progress: progress)
             }
             throw error
         }
@@ -407,12 +411,23 @@ public struct InstagramAdapter: PublishingAdapter {
     }
 
     /// The container reads PUBLISHED but its media id never came back: find the media among the account's
-    /// latest by its caption. The post is public either way.
-    private func recoverPublished(caption: String?, progress: PublishProgress) async -> PublishOutcome {
+    /// latest, by caption, made since the publish request left (less five minutes for clock differences). One
+    /// match is recorded as `media_id`; none or several, or no recorded send time to bound the search (an older
+    /// post with the same caption must not be taken for this one), leave the id unknown, and the post counts as
+    /// published either way (it is never sent again).
+    private func recoverPublished(caption: String?, sentAt: String?, progress: PublishProgress) async -> PublishOutcome {
+        guard let since = sentAt.flatMap(Double.init).map({ $0 - 300 }) else {
+            return .published(platformPostID: nil, url: nil)
+        }
         let answer = try? await get(
             "/\(userID)/media", [("fields", "id,caption,permalink,timestamp"), ("limit", "25")])
         let items = (answer?["data"] as? [[String: Any]]) ?? []
-        let matches = items.filter { ($0["caption"] as? String ?? "") == (caption ?? "") }
+        let matches = items.filter { item in
+            guard (item["caption"] as? String ?? "") == (caption ?? ""),
+                let stamp = item["timestamp"] as? String, let date = GraphAnswer.timestamp(stamp)
+            else { return false }
+            return date.timeIntervalSince1970 >= since
+        }
         guard matches.count == 1, let id = GraphAnswer.id(matches[0]["id"]) else {
             return .published(platformPostID: nil, url: nil)
         }

@@ -162,7 +162,7 @@ public struct ThreadsAdapter: PublishingAdapter {
 
         // Noted before the request leaves, so a lost answer (now, or after a restart) is looked up among the
         // posts made since.
-        let sentAt = String(Int(Date().timeIntervalSince1970))
+        let sentAt = GraphAnswer.sentAtNow()
         try await progress.record("publish_sent_at", sentAt)
         try await progress.beginPublicStep()
         let answer: [String: Any]
@@ -360,7 +360,7 @@ public struct ThreadsAdapter: PublishingAdapter {
         let matches = posts.filter { post in
             guard (post["text"] as? String ?? "") == text else { return false }
             if let mediaType, let listed = post["media_type"] as? String, listed != mediaType { return false }
-            guard let stamp = post["timestamp"] as? String, let date = Self.parseTimestamp(stamp) else { return false }
+            guard let stamp = post["timestamp"] as? String, let date = GraphAnswer.timestamp(stamp) else { return false }
             return date.timeIntervalSince1970 >= since
         }
         guard matches.count == 1, let id = Self.string(matches[0]["id"]) else {
@@ -379,13 +379,6 @@ public struct ThreadsAdapter: PublishingAdapter {
     }
 
     /// Threads' ISO 8601 `timestamp` (`2023-10-17T05:42:03+0000`).
-    static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
-        return formatter.date(from: text)
-    }
-
     // MARK: - HTTP
 
     /// Sends one Graph request with the account's bearer token; an auth error (code 190) gets one token refresh

@@ -49,7 +49,7 @@ import Testing
                 let outcome = await adapter.publish(
                     Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                #expect(recorder.recordedKeys == ["container", "media_id"])
+                #expect(recorder.recordedKeys == ["container", "publish_sent_at", "media_id"])
                 #expect(recorder.publicSteps == 1)
                 #expect(media.hitCount("/a.jpg") == 1)
                 let stored = try #require(server.store.post(id: "ig_000001"))
@@ -73,8 +73,9 @@ import Testing
                 let outcome = await Self.adapter(base: base, http: http).publish(
                     Self.request(media: items), progress: recorder.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                #expect(recorder.recordedKeys == ["item.0", "item.1", "item.2", "container", "media_id"])
-                #expect(Set(recorder.steps.values).count == 5)
+                #expect(recorder.recordedKeys == ["item.0", "item.1", "item.2", "container", "publish_sent_at", "media_id"])
+                // Every container has its own id.
+                #expect(Set(["item.0", "item.1", "item.2", "container"].compactMap { recorder.steps[$0] }).count == 4)
                 let stored = try #require(server.store.all.first)
                 #expect(stored.mediaURLs == items.map(\.0))
                 #expect(stored.bodyText.contains("CAROUSEL"))
@@ -126,7 +127,7 @@ import Testing
                     Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 // The container was not created again: the video was fetched once.
-                #expect(second.recordedKeys == ["media_id"])
+                #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
                 #expect(media.hitCount("/clip.mp4") == 1)
                 #expect(server.store.count == 1)
             }
@@ -146,13 +147,13 @@ import Testing
                 let first = RecordingProgress()
                 let failed = await adapter.publish(Self.request(media: items), progress: first.progress)
                 #expect(AdapterFixture.error(failed)?.isRetryable == true)
-                #expect(first.recordedKeys == ["item.0", "item.1", "container"])
+                #expect(first.recordedKeys == ["item.0", "item.1", "container", "publish_sent_at"])
 
                 let second = RecordingProgress(steps: first.steps)
                 let outcome = await adapter.publish(
                     Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                #expect(second.recordedKeys == ["media_id"])
+                #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
                 #expect(media.hitCount("/a.jpg") == 1)
                 #expect(media.hitCount("/b.jpg") == 1)
                 #expect(server.store.count == 1)
@@ -196,6 +197,32 @@ import Testing
                     Self.request(media: item, steps: steps, attempt: 2), progress: second.progress)
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(second.publicSteps == 0)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
+    @Test func aPublishedContainerWhoseMediaCannotBeTiedToThisSendIsPublishedWithoutAnID() async throws {
+        try await Self.withMedia { media in
+            try await withSandbox { server, base, http in
+                let adapter = Self.adapter(base: base, http: http)
+                let item = [(media.url("/a.jpg"), "image/jpeg")]
+                let first = RecordingProgress()
+                _ = await adapter.publish(Self.request(media: item), progress: first.progress)
+                #expect(first.steps["publish_sent_at"] != nil)
+                // The media id is lost, and the recorded send time is later than the media: another post with the
+                // same caption, not this one. Without a send time there is nothing to bound the search by.
+                for sentAt in [String(Int(Date().timeIntervalSince1970) + 3600), nil] {
+                    var steps = first.steps
+                    steps["media_id"] = nil
+                    steps["publish_sent_at"] = sentAt
+                    let next = RecordingProgress(steps: steps)
+                    let outcome = await adapter.publish(
+                        Self.request(media: item, steps: steps, attempt: 2), progress: next.progress)
+                    #expect(outcome == .published(platformPostID: nil, url: nil))
+                    #expect(next.publicSteps == 0)
+                    #expect(next.steps["media_id"] == nil)
+                }
                 #expect(server.store.count == 1)
             }
         }
@@ -319,7 +346,7 @@ import Testing
                     let outcome = await adapter.publish(
                         Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
                     #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                    #expect(recorder.recordedKeys == ["container", "media_id"])
+                    #expect(recorder.recordedKeys == ["container", "publish_sent_at", "media_id"])
                     #expect(server.store.count == 1)
                     let saved = try MetaTokenFixture.savedPrivately(file)
                     #expect(saved["access_token"] == "sandbox-fb-long-lived-1")
