@@ -28,6 +28,7 @@ public import SpoolpostIO
 /// Account settings: `credentials:` (`access_token`, `refresh_token`, `client_id`, `client_secret`, `expires_at`),
 /// `api_base` (default `https://www.googleapis.com/youtube/v3`), `upload_base` (default
 /// `https://www.googleapis.com/upload/youtube/v3`), `oauth_base` (default `https://oauth2.googleapis.com/token`),
+/// `web_base` (default `https://www.youtube.com`, for the recorded watch URL),
 /// `chunk_bytes` (a multiple of 262144, default 8 MiB).
 ///
 /// Target fields: `title` (required), `description`, `tags`, `category`, `privacy`, `publish_at`, `made_for_kids`,
@@ -47,6 +48,8 @@ public struct YouTubeAdapter: PublishingAdapter {
 
     let apiBase: String
     let uploadBase: String
+    /// Where watch pages live (`web_base`, default `https://www.youtube.com`), for the recorded URL.
+    let webBase: String
     let chunkBytes: Int64
     let http: HTTPClient
     let tokens: OAuth2TokenSession
@@ -66,6 +69,7 @@ public struct YouTubeAdapter: PublishingAdapter {
         self.http = http
         apiBase = try settings.baseURL("api_base", default: "https://www.googleapis.com/youtube/v3")
         uploadBase = try settings.baseURL("upload_base", default: "https://www.googleapis.com/upload/youtube/v3")
+        webBase = try settings.baseURL("web_base", default: "https://www.youtube.com")
         let oauthBase = try settings.url("oauth_base", default: "https://oauth2.googleapis.com/token")
         if let text = account.string("chunk_bytes") {
             guard let value = Int64(text), value > 0, value % Self.chunkGranularity == 0 else {
@@ -213,7 +217,7 @@ public struct YouTubeAdapter: PublishingAdapter {
 
     private func published(_ id: String, _ request: PublishRequest) -> PublishOutcome {
         let path = request.target.type == "short" ? "shorts/\(id)" : "watch?v=\(id)"
-        return .published(platformPostID: id, url: "https://www.youtube.com/\(path)")
+        return .published(platformPostID: id, url: "\(webBase)/\(path)")
     }
 
     /// The answer to a chunk or a probe: where the upload stands.

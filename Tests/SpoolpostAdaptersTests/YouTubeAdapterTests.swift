@@ -86,6 +86,29 @@ import Testing
         }
     }
 
+    @Test func withWebBaseOnTheSandboxTheRecordedURLLeadsToTheSandboxPage() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { _, base, http in
+            let credentials = try Self.credentials(folder, ["access_token": "sandbox-token"])
+            let adapter = try YouTubeAdapter(
+                account: F.account(
+                    "yt", platform: .youtube, credentials: credentials.path,
+                    [
+                        "api_base": base + "/www.googleapis.com/youtube/v3",
+                        "upload_base": base + "/www.googleapis.com/upload/youtube/v3",
+                        "web_base": base + "/www.youtube.com/",
+                    ]), credentials: credentials, http: http)
+            let outcome = await adapter.publish(try Self.request(folder))
+            #expect(outcome == .published(platformPostID: "yt_000001", url: base + "/www.youtube.com/watch?v=yt_000001"))
+            for page in ["/www.youtube.com/watch?v=yt_000001", "/www.youtube.com/shorts/yt_000001"] {
+                let answer = try await http.execute(HTTPRequest(url: base + page))
+                #expect(answer.status == 302)
+                #expect(answer.header("Location") == "/posts/yt_000001")
+            }
+        }
+    }
+
     @Test func anInterruptedUploadResumesFromTheConfirmedOffsetAndMakesOneVideo() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -22,6 +22,7 @@ import Testing
             == "{\"u\":\"https://h/p?access_token=‹redacted›\",\"n\":1}")
         #expect(PlanRedaction.text("grant_type=refresh_token&refresh_token=r1&client_secret=s") == "grant_type=refresh_token&refresh_token=‹redacted›&client_secret=‹redacted›")
         #expect(PlanRedaction.text("status_code=FINISHED&fields=id") == "status_code=FINISHED&fields=id")
+        #expect(PlanRedaction.text("https://h/upload?uploadType=resumable&upload_id=ABC") == "https://h/upload?uploadType=resumable&upload_id=‹redacted›")
         #expect(PlanRedaction.text("a=b c=d") == "a=b c=d")
     }
 

@@ -4,9 +4,10 @@ public enum PlanRedaction {
     /// What a secret is replaced with.
     public static let placeholder = "‹redacted›"
 
-    /// Parameter and field names whose values are secrets, compared in lower case.
+    /// Parameter and field names whose values are secrets, compared in lower case. An upload session's id is one:
+    /// its URI alone lets anyone write to the upload.
     static let secretNames: Set<String> = [
-        "access_token", "refresh_token", "client_secret", "fb_exchange_token", "code", "code_verifier",
+        "upload_id", "access_token", "refresh_token", "client_secret", "fb_exchange_token", "code", "code_verifier",
         "input_token", "x-goog-signature", "x-goog-credential", "oauth_signature", "oauth_token",
         "oauth_consumer_key", "password", "secret", "token", "key", "api_key", "signature",
     ]

@@ -68,6 +68,19 @@ struct YouTubeSimulator: NetworkSimulator {
             self.thumbnailImage(videoID: context.parameters.get("id") ?? "")
         }
         router.post("\(Self.tokenPath)") { request, _ in await self.token(request) }
+        // The watch pages, as recorded by an account whose `web_base` points here: the sandbox's page of the video.
+        router.get("/www.youtube.com/watch") { request, _ in
+            Self.redirectToPostPage(request.uri.queryParameters.get("v") ?? "")
+        }
+        router.get("/www.youtube.com/shorts/{id}") { _, context in
+            Self.redirectToPostPage(context.parameters.get("id") ?? "")
+        }
+    }
+
+    private static func redirectToPostPage(_ id: String) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = "/posts/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")
+        return Response(status: .found, headers: headers)
     }
 
     /// Google's error shape.

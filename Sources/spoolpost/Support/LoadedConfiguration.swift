@@ -115,7 +115,7 @@ struct LoadedConfiguration {
             ("youtube", .youtube, [
                 "api_base": "\(base)/www.googleapis.com/youtube/v3",
                 "upload_base": "\(base)/www.googleapis.com/upload/youtube/v3",
-                "oauth_base": "\(base)/oauth2.googleapis.com/token",
+                "oauth_base": "\(base)/oauth2.googleapis.com/token", "web_base": "\(base)/www.youtube.com",
             ]),
         ]
     }
