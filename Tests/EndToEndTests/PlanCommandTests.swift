@@ -85,6 +85,19 @@ struct PlanCommandTests {
         #expect(signatures.allSatisfy { $0.hasPrefix("‹redacted›") })
         #expect(harness.sandbox.faults.firedCount == 0)
         #expect(harness.names("pending").isEmpty)
+
+        // The same plan as JSON, for scripts.
+        let json = try await harness.command(["plan", "--json", "--config", harness.configPath, post.path])
+        #expect(json.status == 0, "\(json.errors)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect(object["post"] as? String == "plan-1")
+        let targets = try #require(object["targets"] as? [[String: Any]])
+        #expect(targets.map { $0["account"] as? String } == ["fb", "xx", "hooks"])
+        let facebook = try #require(targets.first?["entries"] as? [[String: Any]])
+        let publicStep = try #require(facebook.firstIndex { $0["public_step"] as? Bool == true })
+        let feedRequest = facebook[publicStep + 1]["request"] as? [String: Any]
+        #expect(feedRequest?["url"] as? String == "\(base)/graph.facebook.com/v21.0/4242/feed")
+        #expect(!json.output.contains("fb-secret-token-never-printed"))
     }
 
     @Test("plan refuses an invalid manifest with its line and exits 1")

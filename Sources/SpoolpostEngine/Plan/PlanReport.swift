@@ -1,3 +1,4 @@
+import Foundation
 public import SpoolpostCore
 
 /// What `spoolpost plan` prints: the storage requests for the post's media, then each target's requests in
@@ -37,6 +38,44 @@ public struct PlanReport: Sendable {
             lines.append("")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The report as JSON (sorted keys): `post`, `media` and `targets`, each target with `index` (from 1),
+    /// `platform`, `account`, `type`, `entries` and `outcome`; an entry is `{"request": {...}}`,
+    /// `{"step": {"key", "value"}}` or `{"public_step": true}`.
+    public func json() -> String {
+        var object: [String: Any] = [
+            "post": postID, "media": media.map(Self.json),
+            "targets": targets.map { plan -> [String: Any] in
+                [
+                    "index": plan.target.index + 1, "platform": plan.target.platform.rawValue,
+                    "account": plan.target.account, "type": plan.target.type ?? NSNull(),
+                    "entries": plan.entries.map(Self.json), "outcome": plan.outcome,
+                ]
+            },
+        ]
+        if let mediaFailure { object["media_failure"] = mediaFailure }
+        let data = (try? JSONSerialization.data(
+            withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func json(_ entry: PlanEntry) -> [String: Any] {
+        switch entry {
+        case .publicStepBegins:
+            return ["public_step": true]
+        case .step(let key, let value):
+            return ["step": ["key": key, "value": value.map { $0 as Any } ?? NSNull()] as [String: Any]]
+        case .request(let request):
+            func pairs(_ fields: [PlannedRequest.Field]) -> [[String]] { fields.map { [$0.name, $0.value] } }
+            return [
+                "request": [
+                    "method": request.method, "url": request.url, "query": pairs(request.query),
+                    "headers": pairs(request.headers), "body": request.body, "answer": request.answer,
+                    "repeats": request.repeats,
+                ] as [String: Any]
+            ]
+        }
     }
 
     private static func render(_ entries: [PlanEntry]) -> [String] {

@@ -19,6 +19,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
+    @Flag(help: "Print the plan as JSON.")
+    var json = false
+
     @Argument(help: "A manifest file (.yaml, .yml or .json).")
     var file: String
 
@@ -29,6 +32,10 @@ struct PlanCommand: AsyncParsableCommand {
         let report = await environment.rehearsal.run(environment.manifest)
         await environment.stop()
 
+        if json {
+            print(report.json())
+            return
+        }
         var header = ["plan for \(file) (post \(manifest.id), \(manifest.targets.count) target(s))"]
         if let scheduleAt = manifest.scheduleAt {
             header.append("scheduled for \(ISO8601DateFormatter().string(from: scheduleAt)); shown as if it were due")
