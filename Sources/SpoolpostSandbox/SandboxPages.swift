@@ -84,10 +84,14 @@ struct SandboxPages: Sendable {
             for url in post.mediaURLs {
                 let escaped = HTMLEscaping.escape(url)
                 // Only web links become links; anything else (javascript:, data:) is shown as text.
-                let isWebLink = url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://")
-                body += isWebLink ? "<li><a href=\"\(escaped)\">\(escaped)</a></li>\n" : "<li>\(escaped)</li>\n"
+                body += Self.isWebLink(url) ? "<li><a href=\"\(escaped)\">\(escaped)</a></li>\n" : "<li>\(escaped)</li>\n"
             }
             body += "</ul>\n"
+        }
+        if let thumbnail = post.thumbnailURL, Self.isWebLink(thumbnail) {
+            let escaped = HTMLEscaping.escape(thumbnail)
+            body += "<h2>Thumbnail</h2>\n<p><a href=\"\(escaped)\"><img src=\"\(escaped)\" alt=\"thumbnail\" "
+                + "width=\"320\"></a></p>\n"
         }
         if !post.headers.isEmpty {
             body += "<h2>Headers</h2>\n<table>\n"
@@ -121,6 +125,11 @@ struct SandboxPages: Sendable {
             </html>
 
             """
+    }
+
+    /// Only http(s) URLs become links or images; anything else (javascript:, data:) is shown as text or left out.
+    private static func isWebLink(_ url: String) -> Bool {
+        url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://")
     }
 
     private static func timestamp(_ date: Date) -> String {

@@ -16,6 +16,7 @@ struct SandboxPostView: Encodable {
     var receivedAt: Date
     var headers: [SandboxHeader]
     var body: String
+    var thumbnail: String?
 
     init(_ post: SandboxReceivedPost, url: String) {
         id = post.id
@@ -32,6 +33,7 @@ struct SandboxPostView: Encodable {
         receivedAt = post.receivedAt
         headers = post.headers
         body = post.bodyText
+        thumbnail = post.thumbnailURL
     }
 }
 

@@ -26,6 +26,8 @@ public struct SandboxReceivedPost: Sendable, Hashable, Codable {
     /// Whether a signature was required and verified for this post.
     public var signatureVerified: Bool
     public var receivedAt: Date
+    /// An image the network set for the post after it was received (a YouTube custom thumbnail), by URL.
+    public var thumbnailURL: String?
 
     /// The body decoded as UTF-8 (invalid sequences replaced), for display.
     public var bodyText: String { String(decoding: body, as: UTF8.self) }

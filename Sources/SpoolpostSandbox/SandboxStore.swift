@@ -70,6 +70,22 @@ public final class SandboxStore: Sendable {
         }
     }
 
+    /// Changes a stored post in place (what a network sets after the post, such as a thumbnail); false when no
+    /// post has this id. The id, network and account stay as they were.
+    @discardableResult
+    public func update(id: String, _ change: (inout SandboxReceivedPost) -> Void) -> Bool {
+        state.withLock { state in
+            guard let index = state.indexByID[id] else { return false }
+            var post = state.posts[index]
+            change(&post)
+            post.id = state.posts[index].id
+            post.network = state.posts[index].network
+            post.account = state.posts[index].account
+            state.posts[index] = post
+            return true
+        }
+    }
+
     /// Forgets every post and idempotency key (ids keep counting up, so old links never point at new posts).
     public func removeAll() {
         state.withLock { state in

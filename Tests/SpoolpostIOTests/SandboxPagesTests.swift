@@ -52,6 +52,27 @@ struct SandboxPagesTests {
         }
     }
 
+    @Test func aThumbnailSetAfterThePostShowsOnItsPageAndOnlyAsAWebLink() async throws {
+        try await withSandboxServer { server, client in
+            let accepted = try await client.post("/webhook/alice", json: #"{"id": "p2", "text": "with a picture"}"#)
+            let id = try #require(try accepted.json()["id"] as? String)
+            #expect(server.store.update(id: id) { post in
+                post.thumbnailURL = "https://i.example/t.jpg?a=1&b=2"
+                post.id = "changed"
+                post.network = "other"
+            })
+            #expect(server.store.post(id: id)?.network == "webhook")
+            #expect(!server.store.update(id: "wh_999999") { _ in })
+            let page = try await client.get("/posts/" + id)
+            #expect(page.text.contains(#"<img src="https://i.example/t.jpg?a=1&amp;b=2""#))
+            #expect(try await client.get("/posts/\(id).json").json()["thumbnail"] as? String
+                == "https://i.example/t.jpg?a=1&b=2")
+
+            server.store.update(id: id) { $0.thumbnailURL = "javascript:alert(1)" }
+            #expect(!(try await client.get("/posts/" + id).text.contains("javascript:")))
+        }
+    }
+
     @Test func indexAndJSONListShowNewestFirst() async throws {
         try await withSandboxServer { _, client in
             for text in ["first", "second", "third <3"] {

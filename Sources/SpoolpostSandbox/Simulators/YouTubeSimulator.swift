@@ -350,8 +350,9 @@ struct YouTubeSimulator: NetworkSimulator {
                 domain: "youtube.thumbnail")
         }
         state.withLock { $0.thumbnails[videoID] = Thumbnail(bytes: body, type: type) }
-        return SandboxResponse.json(
-            ThumbnailSetResponse(etag: "\"\(videoID)-\(body.count)\"", items: [thumbnailSizes(videoID: videoID, type: type)]))
+        let sizes = thumbnailSizes(videoID: videoID, type: type)
+        environment.store.update(id: videoID) { $0.thumbnailURL = sizes.high.url }
+        return SandboxResponse.json(ThumbnailSetResponse(etag: "\"\(videoID)-\(body.count)\"", items: [sizes]))
     }
 
     /// The custom thumbnail of a video, as `i.ytimg.com` serves it.
