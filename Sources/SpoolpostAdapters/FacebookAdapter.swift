@@ -37,6 +37,8 @@ public struct FacebookAdapter: PublishingAdapter {
     public let apiBase: String
     private let tokens: MetaTokenRefresher
     private let http: HTTPClient
+    /// The quota the rate-limit headers of successful answers reported spent.
+    let quota = AccountQuota()
     private let timeout: Double
     /// Seconds between upload status checks for reels and video stories, and the longest an attempt waits.
     public let pollInterval: Double
@@ -144,6 +146,12 @@ public struct FacebookAdapter: PublishingAdapter {
     // MARK: - Publishing
 
     public func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
+        let outcome = await publishOnce(request, progress: progress)
+        await quota.report(to: progress)
+        return outcome
+    }
+
+    private func publishOnce(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
         let hasVideo = request.media.contains { $0.mimeType?.hasPrefix("video/") ?? false }
         let type = request.target.type ?? (hasVideo ? "video" : "post")
         do throws(SpoolpostError) {
@@ -416,7 +424,7 @@ public struct FacebookAdapter: PublishingAdapter {
         try await tokens.withToken { (token) async throws(SpoolpostError) -> [String: Any] in
             var request = request
             request.headers.append(HTTPHeader(name: "Authorization", value: "\(scheme) \(token)"))
-            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service)
+            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service, quota: quota)
         }
     }
 }

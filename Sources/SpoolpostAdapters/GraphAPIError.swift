@@ -150,7 +150,7 @@ enum GraphAnswer {
     /// JSON object. A request that is not repeatable goes out on a fresh connection, and an unreadable answer to
     /// it is UNKNOWN_OUTCOME (it may have published).
     static func send(
-        _ request: HTTPRequest, repeatable: Bool, http: HTTPClient, service: String,
+        _ request: HTTPRequest, repeatable: Bool, http: HTTPClient, service: String, quota: AccountQuota? = nil,
         refine: (SpoolpostError) -> SpoolpostError = { $0 }
     ) async throws(SpoolpostError) -> [String: Any] {
         var request = request
@@ -163,6 +163,13 @@ enum GraphAnswer {
         }
         guard (200..<300).contains(response.status) else {
             throw refine(GraphAPIError.classify(response, service: service))
+        }
+        // A call can succeed while Meta's usage headers already say the next ones will be throttled.
+        let now = Date()
+        if let quota, let wait = GraphRateLimitHeaders.retryAfter(response, now: now) {
+            quota.spend(
+                until: now.addingTimeInterval(wait),
+                reason: "\(service)'s usage headers ask to wait \(Int(wait.rounded(.up))) s before the next call")
         }
         guard let answer = object(response) else {
             if !repeatable {

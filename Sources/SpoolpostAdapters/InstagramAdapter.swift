@@ -48,6 +48,8 @@ public struct InstagramAdapter: PublishingAdapter {
     public let pollTimeout: Double
     private let tokens: MetaTokenRefresher
     private let http: HTTPClient
+    /// The quota the rate-limit headers of successful answers reported spent.
+    let quota = AccountQuota()
 
     public var publicStepIsFirstRequest: Bool { false }
     /// How the account's token is renewed (chosen by `login:` or the `api_base` host).
@@ -215,6 +217,12 @@ public struct InstagramAdapter: PublishingAdapter {
     // MARK: - Publishing
 
     public func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
+        let outcome = await publishOnce(request, progress: progress)
+        await quota.report(to: progress)
+        return outcome
+    }
+
+    private func publishOnce(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
         do throws(SpoolpostError) {
             return try await publishSteps(request, progress: progress)
         } catch {
@@ -465,7 +473,9 @@ public struct InstagramAdapter: PublishingAdapter {
         try await tokens.withToken { (token) async throws(SpoolpostError) -> [String: Any] in
             var request = request
             request.headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)"))
-            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service) { error in
+            return try await GraphAnswer.send(
+                request, repeatable: repeatable, http: http, service: service, quota: quota
+            ) { error in
                 // 9007/2207027: the media is not ready yet; the same container publishes later.
                 guard error.platformCode == "9007/2207027" else { return error }
                 var retryable = error

@@ -1,3 +1,4 @@
+public import Foundation
 public import SpoolpostCore
 
 /// How an adapter makes the steps of an attempt durable as they complete, so a retry or a restart
@@ -10,13 +11,20 @@ public struct PublishProgress: Sendable {
     public typealias StepRecorder = @Sendable (_ key: String, _ value: String?) async throws(SpoolpostError) -> Void
     /// Records that the request making the post public is about to leave.
     public typealias PublicStepRecorder = @Sendable () async throws(SpoolpostError) -> Void
+    /// Holds back every request to the account until a time, for the reason given.
+    public typealias AccountPauser = @Sendable (_ until: Date, _ reason: String) async -> Void
 
     private let stepRecorder: StepRecorder
     private let publicStepRecorder: PublicStepRecorder
+    private let accountPauser: AccountPauser
 
-    public init(recordStep: @escaping StepRecorder, beginPublicStep: @escaping PublicStepRecorder) {
+    public init(
+        recordStep: @escaping StepRecorder, beginPublicStep: @escaping PublicStepRecorder,
+        pauseAccount: @escaping AccountPauser = { _, _ in }
+    ) {
         self.stepRecorder = recordStep
         self.publicStepRecorder = beginPublicStep
+        self.accountPauser = pauseAccount
     }
 
     /// Durably records a step's result before the adapter goes on.
@@ -28,6 +36,13 @@ public struct PublishProgress: Sendable {
     /// attempt is an unknown outcome, not a step to resume.
     public func beginPublicStep() async throws(SpoolpostError) {
         try await publicStepRecorder()
+    }
+
+    /// Says that the account's quota is spent until `until` although the attempt went through (a network's
+    /// rate-limit headers on a successful answer): the engine sends the account nothing more before then, across
+    /// posts and restarts, instead of running into the refusal.
+    public func pauseAccount(until: Date, reason: String) async {
+        await accountPauser(until, reason)
     }
 
     /// Records nothing (one-off sends outside the daemon, tests).

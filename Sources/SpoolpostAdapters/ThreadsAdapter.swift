@@ -37,6 +37,8 @@ public struct ThreadsAdapter: PublishingAdapter {
     let pollInterval: Double
     let maxPolls: Int
     let http: HTTPClient
+    /// The quota the rate-limit headers of successful answers reported spent.
+    let quota = AccountQuota()
     private let tokens: MetaTokenRefresher
 
     /// Text limit of a post, from the Posts reference.
@@ -119,6 +121,12 @@ public struct ThreadsAdapter: PublishingAdapter {
     // MARK: - Publishing
 
     public func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
+        let outcome = await publishOnce(request, progress: progress)
+        await quota.report(to: progress)
+        return outcome
+    }
+
+    private func publishOnce(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
         do {
             return try await attempt(request, progress: progress)
         } catch {
@@ -393,7 +401,7 @@ public struct ThreadsAdapter: PublishingAdapter {
                 request.headers.append(HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"))
                 request.body = .bytes(Array(WebFormEncoding.encode(form).utf8))
             }
-            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service)
+            return try await GraphAnswer.send(request, repeatable: repeatable, http: http, service: service, quota: quota)
         }
     }
 

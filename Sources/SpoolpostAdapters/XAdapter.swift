@@ -42,6 +42,8 @@ public struct XAdapter: PublishingAdapter {
     let maxWeightedLength: Int
     let chunkBytes: Int
     let http: HTTPClient
+    /// The quota the rate-limit headers of successful answers reported spent.
+    let quota = AccountQuota()
     let authorization: Authorization
 
     enum Authorization: Sendable {
@@ -179,6 +181,12 @@ public struct XAdapter: PublishingAdapter {
     // MARK: - Publishing
 
     public func publish(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
+        let outcome = await publishOnce(request, progress: progress)
+        await quota.report(to: progress)
+        return outcome
+    }
+
+    private func publishOnce(_ request: PublishRequest, progress: PublishProgress) async -> PublishOutcome {
         do {
             return try await publishSteps(request, progress: progress)
         } catch {
@@ -393,6 +401,18 @@ public struct XAdapter: PublishingAdapter {
             HTTPRequest(method: "POST", url: url, headers: headers, body: .bytes(body), timeout: 300), repeatable: true)
     }
 
+    /// `x-rate-limit-remaining: 0` on a successful answer: the endpoint's window is used up until
+    /// `x-rate-limit-reset` (epoch seconds), so the account waits rather than being refused.
+    private func noteSpentQuota(_ response: HTTPResponse, request: HTTPRequest) {
+        guard response.header("x-rate-limit-remaining").flatMap(Int.init) == 0,
+            let reset = response.header("x-rate-limit-reset").flatMap(Double.init)
+        else { return }
+        let path = request.url.split(separator: "?").first.map { $0.split(separator: "/").suffix(2).joined(separator: "/") }
+        quota.spend(
+            until: Date(timeIntervalSince1970: reset),
+            reason: "\(service)'s rate limit for \(path ?? "the endpoint") is used up until its reset")
+    }
+
     /// Signs and sends; a 401 under OAuth 2.0 refreshes the token once and repeats the request.
     private func send(_ request: HTTPRequest, repeatable: Bool) async throws(SpoolpostError) -> HTTPResponse {
         var token: String?
@@ -415,7 +435,10 @@ public struct XAdapter: PublishingAdapter {
             } catch {
                 throw HTTPFailureClassifier.classify(error, service: service, repeatable: repeatable)
             }
-            if (200..<300).contains(response.status) { return response }
+            if (200..<300).contains(response.status) {
+                noteSpentQuota(response, request: request)
+                return response
+            }
             if response.status == 401, !refreshed, case .oauth2(let session) = authorization, let token,
                 await session.canRefresh
             {

@@ -148,11 +148,15 @@ extension SpoolEngine {
     /// posts and restarts.
     private func pauseAccount(_ account: String, for error: SpoolpostError, post: String) async {
         guard error.code == .rateLimit, let seconds = error.retryAfter, seconds > 0 else { return }
-        let until = now().addingTimeInterval(seconds)
+        await pauseAccount(account, until: now().addingTimeInterval(seconds), reason: error.message, post: post)
+    }
+
+    /// Nothing goes to `account` before `until` (a later pause already recorded stands), written to
+    /// `accounts/NAME.not-before` so a restart keeps it.
+    func pauseAccount(_ account: String, until: Date, reason: String, post: String) async {
         guard until > (accountNotBefore[account] ?? .distantPast) else { return }
         accountNotBefore[account] = until
         let pauses = AccountPauses(spoolRoot: spool.root)
-        let reason = error.message
         let current = now()
         let saved = await BlockingWork.run { () -> String? in
             do throws(SpoolpostError) {
@@ -243,6 +247,11 @@ extension SpoolEngine {
             },
             beginPublicStep: { [weak self] () async throws(SpoolpostError) in
                 try await self?.recordStep(stem: stem, target: index, update: { $0.beginPublicStep(index, now: $1) })
+            },
+            pauseAccount: { [weak self] until, reason in
+                guard let self, let post = await self.posts[stem] else { return }
+                await self.pauseAccount(
+                    post.record.targets[index].account, until: until, reason: reason, post: post.manifest.id)
             })
     }
 

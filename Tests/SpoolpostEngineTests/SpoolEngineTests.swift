@@ -342,6 +342,28 @@ import Testing
         #expect(harness.adapter().callCount == 4)
     }
 
+    @Test func aQuotaReportedSpentOnASuccessPausesTheAccountWithoutFailingThePost() async throws {
+        let harness = try EngineHarness()
+        harness.adapter().reportSpentQuota(until: harness.clock.now.addingTimeInterval(900))
+        try await harness.withRunningEngine { _ in
+            try harness.drop("first.yaml", EngineHarness.manifest(id: "first"))
+            await eventually("first in done/") { harness.exists(.done, "first.status.yaml") }
+            try harness.drop("second.yaml", EngineHarness.manifest(id: "second"))
+            await eventually("second waits for the quota") { harness.exists(.publishing, "second.retry") }
+        }
+        #expect(harness.record(.done, "first")?.status == .success)
+        #expect(harness.adapter().callCount == 1)
+        #expect(harness.record(.publishing, "second")?.targets.first?.attempts == 0)
+        let pause = try #require(FileManager.default.contents(atPath: harness.root + "/accounts/hooks.not-before"))
+        #expect(String(decoding: pause, as: UTF8.self).contains("quota used up"))
+
+        harness.clock.advance(by: 900)
+        try await harness.withRunningEngine { _ in
+            await eventually("second in done/") { harness.exists(.done, "second.status.yaml") }
+        }
+        #expect(harness.adapter().callCount == 2)
+    }
+
     @Test func aGracefulStopLetsTheRequestInFlightFinish() async throws {
         let harness = try EngineHarness()
         harness.adapter().hold()

@@ -14,7 +14,9 @@ import Synchronization
 /// issued are valid; `sandbox-expired` fails like an expired token (190/463) and cannot be renewed;
 /// `sandbox-stale-token` is refused (190/460) but can still be renewed, to exercise renew-and-repeat;
 /// `sandbox-throttled` fails like a throttled Page (code 32, with `X-Business-Use-Case-Usage` asking for
-/// 7 minutes); anything else is an invalid token (190). Tokens come in `Authorization: Bearer` or an
+/// 7 minutes); `sandbox-token-busy` works, but every answer says the Page's quota is used up for 15 minutes
+/// (`X-Business-Use-Case-Usage` at 100% with `estimated_time_to_regain_access`); anything else is an invalid token
+/// (190). Tokens come in `Authorization: Bearer` or an
 /// `access_token` parameter.
 struct GraphAPISimulator: NetworkSimulator {
     static let network = "graph"
@@ -77,6 +79,8 @@ struct GraphAPISimulator: NetworkSimulator {
 /// One Graph API call: its parameters (query string and form body together) after the token check.
 struct GraphCall {
     var fields: [String: String]
+    /// The token the call came with (already checked).
+    var token: String?
 
     /// Reads the parameters and checks the token; a refusal is a Graph error body.
     static func read(
@@ -99,7 +103,7 @@ struct GraphCall {
             }
         }
         if let refusal = tokens.refusal(of: token) { return .failure(refusal) }
-        return .success(GraphCall(fields: fields))
+        return .success(GraphCall(fields: fields, token: token))
     }
 
     /// Runs `body` on the checked call; a refusal or a thrown Graph error becomes the response.
@@ -111,7 +115,13 @@ struct GraphCall {
         case .failure(let refusal): return refusal.response
         case .success(let call):
             do throws(GraphErrorBody) {
-                return try await body(call)
+                var response = try await body(call)
+                if call.token == GraphTokens.busyToken {
+                    response.headers[HTTPFields.Element.Name("X-Business-Use-Case-Usage")!] =
+                        #"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":40,"total_time":60,"#
+                        + #""estimated_time_to_regain_access":15}]}"#
+                }
+                return response
             } catch {
                 return error.response
             }
@@ -152,6 +162,7 @@ final class GraphTokens: Sendable {
     static let expiredToken = "sandbox-expired"
     static let staleToken = "sandbox-stale-token"
     static let throttledToken = "sandbox-throttled"
+    static let busyToken = "sandbox-token-busy"
     /// About 60 days, as Meta's long-lived tokens.
     static let lifetime = 5_183_944
 

@@ -12,6 +12,8 @@ import Synchronization
 /// `sandbox-client` (refresh tokens are single-use, as on X). OAuth 1.0a: consumer key/secret `sandbox-consumer-key`
 /// / `sandbox-consumer-secret`, token/secret `sandbox-access-token` / `sandbox-token-secret`; signatures are verified.
 /// Videos and GIFs take two STATUS polls to finish processing; a repeated text is refused with X's duplicate 403.
+/// `POST /tweets` answers carry `x-rate-limit-limit/-remaining/-reset` for a 15-minute window of 100 posts per
+/// token (`sandbox-last-call-token`: 1, so its first post uses the window up); past the limit, 429.
 struct XSimulator: NetworkSimulator {
     static let network = "x"
     static let idPrefix = "x"
@@ -20,6 +22,8 @@ struct XSimulator: NetworkSimulator {
     static let bearerToken = "sandbox-token"
     static let expiredToken = "sandbox-expired-token"
     static let rateLimitedToken = "sandbox-rate-limited-token"
+    static let lastCallToken = "sandbox-last-call-token"
+    static let postWindow: Double = 900
     static let refreshToken = "sandbox-refresh-token"
     static let clientID = "sandbox-client"
     static let consumerKey = "sandbox-consumer-key"
@@ -41,7 +45,9 @@ struct XSimulator: NetworkSimulator {
     }
 
     struct State {
-        var validTokens: Set<String> = [XSimulator.bearerToken]
+        var validTokens: Set<String> = [XSimulator.bearerToken, XSimulator.lastCallToken]
+        /// Per token (or consumer key): when the current 15-minute window of posts began, and posts in it.
+        var postWindows: [String: (start: Date, count: Int)] = [:]
         var validRefreshTokens: Set<String> = [XSimulator.refreshToken]
         var issued = 0
         var nextMediaID: UInt64 = 1_880_000_000_000_000_001
@@ -198,6 +204,7 @@ struct XSimulator: NetworkSimulator {
 
     private func createPost(_ request: Request) async throws -> Response {
         let user = try authenticate(request)
+        let rateHeaders = try countPost(request)
         let body = try await SandboxRequest.collectBody(request, limit: environment.configuration.maxBodyBytes).get()
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             throw Self.invalid("The request body must be a JSON object")
@@ -235,8 +242,35 @@ struct XSimulator: NetworkSimulator {
             throw SandboxRejection(.internalServerError, "sandbox store refused the post")
         }
         state.withLock { _ = $0.tweetIDs.insert(stored.id) }
-        return SandboxResponse.json(
-            status: .created, ["data": ["id": stored.id, "text": text]])
+        var response = SandboxResponse.json(status: .created, ["data": ["id": stored.id, "text": text]])
+        for (name, value) in rateHeaders {
+            if let field = HTTPFields.Element.Name(name) { response.headers[field] = value }
+        }
+        return response
+    }
+
+    /// Counts a post against its credentials' window and returns X's rate-limit headers; past the limit, 429.
+    private func countPost(_ request: Request) throws -> [(String, String)] {
+        let header = SandboxRequest.header(request, named: "Authorization") ?? ""
+        let key = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : "oauth1"
+        let limit = key == Self.lastCallToken ? 1 : 100
+        let now = Date()
+        let (start, count) = state.withLock { state in
+            var window = state.postWindows[key] ?? (now, 0)
+            if now.timeIntervalSince(window.start) >= Self.postWindow { window = (now, 0) }
+            window.count += 1
+            state.postWindows[key] = window
+            return window
+        }
+        let reset = String(Int((start.timeIntervalSince1970 + Self.postWindow).rounded(.up)))
+        let headers = [
+            ("x-rate-limit-limit", String(limit)), ("x-rate-limit-remaining", String(max(0, limit - count))),
+            ("x-rate-limit-reset", reset),
+        ]
+        guard count <= limit else {
+            throw Problem(status: .tooManyRequests, title: "Too Many Requests", detail: "Too Many Requests", headers: headers)
+        }
+        return headers
     }
 
     // MARK: - Media

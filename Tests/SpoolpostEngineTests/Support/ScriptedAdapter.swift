@@ -15,6 +15,8 @@ final class ScriptedAdapter: PublishingAdapter {
         var requests: [PublishRequest] = []
         var holding = false
         var held: [CheckedContinuation<Void, Never>] = []
+        /// Reported through the progress after the next call, as an adapter reads a spent quota on a success.
+        var spentQuotaUntil: Date?
     }
 
     private let state: Mutex<State>
@@ -34,6 +36,11 @@ final class ScriptedAdapter: PublishingAdapter {
             $0.script = []
             $0.fallback = outcome
         }
+    }
+
+    /// The next call reports the account's quota spent until `until` (and succeeds or fails as scripted).
+    func reportSpentQuota(until: Date) {
+        state.withLock { $0.spentQuotaUntil = until }
     }
 
     var requests: [PublishRequest] { state.withLock { $0.requests } }
@@ -69,8 +76,11 @@ final class ScriptedAdapter: PublishingAdapter {
                 if !stillHolding { continuation.resume() }
             }
         }
-        return state.withLock { state in
-            state.script.isEmpty ? state.fallback : state.script.removeFirst()
+        let (outcome, spentUntil) = state.withLock { state in
+            defer { state.spentQuotaUntil = nil }
+            return (state.script.isEmpty ? state.fallback : state.script.removeFirst(), state.spentQuotaUntil)
         }
+        if let spentUntil { await progress.pauseAccount(until: spentUntil, reason: "quota used up") }
+        return outcome
     }
 }
