@@ -24,7 +24,6 @@
 import Foundation
 public import SpoolpostCore
 public import SpoolpostIO
-import Synchronization
 
 /// Publishes to one LinkedIn member or organization through the versioned REST API: images and videos are
 /// uploaded first (invisible), then one `POST /posts` makes the post public.
@@ -56,7 +55,7 @@ public struct LinkedInAdapter: PublishingAdapter {
     let pollInterval: Double
     let maxPolls: Int
     let http: HTTPClient
-    private let token: LinkedInTokenState
+    private let tokens: OAuth2TokenSession
 
     /// The LinkedIn-Version sent unless the account sets `version:`.
     public static let defaultVersion = "202605"
@@ -83,7 +82,8 @@ public struct LinkedInAdapter: PublishingAdapter {
         guard let credentials, let accessToken = credentials["access_token"], !accessToken.isEmpty else {
             throw settings.invalid("linkedin needs a `credentials:` file with `access_token`")
         }
-        let expiresAt = try settings.credentialExpiry(credentials)
+        // Checked here so a malformed `expires_at` is a config error at start-up, not at the first post.
+        _ = try settings.credentialExpiry(credentials)
         let version = account.string("version") ?? Self.defaultVersion
         guard version.count == 6, version.allSatisfy(\.isASCII), Int(version) != nil else {
             throw settings.invalid("version '\(version)' must be a LinkedIn-Version like 202605 (YYYYMM)")
@@ -91,13 +91,16 @@ public struct LinkedInAdapter: PublishingAdapter {
         self.account = settings.name
         self.author = author
         self.apiBase = try settings.baseURL("api_base", default: "https://api.linkedin.com/rest")
-        self.oauthBase = try settings.baseURL("oauth_base", default: "https://www.linkedin.com/oauth/v2")
+        let oauthBase = try settings.baseURL("oauth_base", default: "https://www.linkedin.com/oauth/v2")
+        self.oauthBase = oauthBase
         self.webBase = try settings.baseURL("web_base", default: "https://www.linkedin.com")
         self.version = version
         self.pollInterval = try settings.seconds("poll_interval", default: 5)
         self.maxPolls = try settings.positiveCount("max_polls", default: 120)
         self.http = http
-        self.token = LinkedInTokenState(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt)
+        self.tokens = OAuth2TokenSession(
+            credentials: credentials, tokenURL: "\(oauthBase)/accessToken", authentication: .formBody, http: http,
+            service: "linkedin account '\(settings.name)'", refreshMargin: Self.refreshMargin)
     }
 
     private var service: String { "linkedin account '\(account)'" }
@@ -173,7 +176,6 @@ public struct LinkedInAdapter: PublishingAdapter {
         if let urn = request.steps["post"] {
             return .published(platformPostID: urn, url: postURL(urn))
         }
-        try await refreshIfExpiring()
         let commentary = Self.escapeLittleText(request.text ?? "")
         // An earlier attempt sent the post and did not learn the outcome (a restart under at-least-once delivery,
         // or `spoolpost retry` after UNKNOWN): the author's posts say whether it went out.
@@ -324,7 +326,7 @@ public struct LinkedInAdapter: PublishingAdapter {
         }
         var put = HTTPRequest(method: "PUT", url: uploadURL, body: payload.body(), timeout: 600)
         put.headers = [
-            HTTPHeader(name: "Authorization", value: "Bearer \(token.accessToken)"),
+            HTTPHeader(name: "Authorization", value: "Bearer \(try await tokens.accessToken())"),
             HTTPHeader(name: "Content-Type", value: payload.mimeType ?? "application/octet-stream"),
         ]
         let response = try await execute(put, what: "the upload of image \(index + 1)")
@@ -496,9 +498,10 @@ public struct LinkedInAdapter: PublishingAdapter {
     ) async throws(SpoolpostError) -> HTTPResponse {
         var refreshed = false
         while true {
+            let token = try await tokens.accessToken()
             var request = HTTPRequest(method: method, url: url)
             request.headers = [
-                HTTPHeader(name: "Authorization", value: "Bearer \(token.accessToken)"),
+                HTTPHeader(name: "Authorization", value: "Bearer \(token)"),
                 HTTPHeader(name: "LinkedIn-Version", value: version),
                 HTTPHeader(name: "X-Restli-Protocol-Version", value: "2.0.0"),
             ] + extra
@@ -511,9 +514,9 @@ public struct LinkedInAdapter: PublishingAdapter {
             let response = try await execute(request, what: "\(method) \(Self.pathForMessages(url))", repeatable: repeatable)
             if (200..<300).contains(response.status) { return response }
             let error = Self.classify(response, service: service)
-            if error.code == .authExpired && !refreshed && token.canRefresh {
+            if error.code == .authExpired && !refreshed, await tokens.canRefresh {
                 refreshed = true
-                try await refresh()
+                _ = try await tokens.refresh(replacing: token)
                 continue
             }
             if error.code == .authExpired {
@@ -564,85 +567,6 @@ public struct LinkedInAdapter: PublishingAdapter {
         default:
             return SpoolpostError(
                 .rejected, "\(service) rejected the request (HTTP \(response.status)): \(detail)", platformCode: codeValue)
-        }
-    }
-
-    // MARK: - Tokens
-
-    private func refreshIfExpiring() async throws(SpoolpostError) {
-        guard token.canRefresh, let expiresAt = token.expiresAt,
-            expiresAt.timeIntervalSinceNow < Self.refreshMargin
-        else { return }
-        try await refresh()
-    }
-
-    /// Trades the refresh token for a new access token and writes both back to the credentials file.
-    private func refresh() async throws(SpoolpostError) {
-        guard let refreshToken = token.value("refresh_token"), let clientID = token.value("client_id"),
-            let clientSecret = token.value("client_secret")
-        else {
-            throw SpoolpostError(
-                .authExpired,
-                "the linkedin account '\(account)' needs `refresh_token`, `client_id` and `client_secret` to refresh "
-                    + "its token; re-authorise it")
-        }
-        var request = HTTPRequest(method: "POST", url: "\(oauthBase)/accessToken")
-        request.headers = [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")]
-        request.body = .bytes(
-            Array(
-                WebFormEncoding.encode([
-                    ("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientID),
-                    ("client_secret", clientSecret),
-                ]).utf8))
-        let response = try await execute(request, what: "token refresh")
-        guard (200..<300).contains(response.status),
-            let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any],
-            let fresh = object["access_token"] as? String, !fresh.isEmpty
-        else {
-            let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-            let reason = (object?["error_description"] as? String) ?? (object?["error"] as? String)
-                ?? "HTTP \(response.status)"
-            throw SpoolpostError(
-                .authExpired,
-                "could not refresh the token of the linkedin account '\(account)' (\(reason)); re-authorise it",
-                platformCode: object?["error"] as? String)
-        }
-        var changes = ["access_token": fresh]
-        if let expiresIn = (object["expires_in"] as? NSNumber)?.doubleValue {
-            changes["expires_at"] = String(Int(Date().timeIntervalSince1970 + expiresIn))
-        }
-        if let rotated = object["refresh_token"] as? String, !rotated.isEmpty { changes["refresh_token"] = rotated }
-        try token.replace(changes)
-    }
-}
-
-/// The account's current credentials, shared by every attempt, and their write-back to the credentials file.
-private final class LinkedInTokenState: Sendable {
-    private struct Current {
-        var credentials: Credentials
-        var accessToken: String
-        var expiresAt: Date?
-    }
-    private let current: Mutex<Current>
-
-    init(credentials: Credentials, accessToken: String, expiresAt: Date?) {
-        current = Mutex(Current(credentials: credentials, accessToken: accessToken, expiresAt: expiresAt))
-    }
-
-    var accessToken: String { current.withLock { $0.accessToken } }
-    var expiresAt: Date? { current.withLock { $0.expiresAt } }
-    var canRefresh: Bool { current.withLock { $0.credentials["refresh_token"] != nil } }
-    func value(_ key: String) -> String? { current.withLock { $0.credentials[key] } }
-
-    /// Saves the new values durably first, then uses them.
-    func replace(_ changes: [String: String]) throws(SpoolpostError) {
-        let credentials = current.withLock { $0.credentials }
-        let values = credentials.updating(changes)
-        try Credentials.save(path: credentials.path, values: values)
-        current.withLock {
-            $0.credentials = Credentials(path: credentials.path, values: values)
-            if let token = changes["access_token"] { $0.accessToken = token }
-            $0.expiresAt = changes["expires_at"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
         }
     }
 }

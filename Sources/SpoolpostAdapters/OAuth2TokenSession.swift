@@ -24,10 +24,13 @@ public actor OAuth2TokenSession {
     private let authentication: ClientAuthentication
     private let http: HTTPClient
     private let service: String
+    private let refreshMargin: Double
 
+    /// - Parameter refreshMargin: a token with less than this many seconds before `expires_at` is refreshed
+    ///   before use.
     public init(
         credentials: Credentials, tokenURL: String, authentication: ClientAuthentication, http: HTTPClient,
-        service: String
+        service: String, refreshMargin: Double = 60
     ) {
         var values: [String: String] = [:]
         for key in credentials.keys { values[key] = credentials[key] }
@@ -37,14 +40,17 @@ public actor OAuth2TokenSession {
         self.authentication = authentication
         self.http = http
         self.service = service
+        self.refreshMargin = refreshMargin
     }
 
     /// Whether a refresh is possible at all (a refresh token and a client id).
     public var canRefresh: Bool { values["refresh_token"] != nil && values["client_id"] != nil }
 
-    /// The current access token, refreshed first when `expires_at` has passed (with a minute to spare).
+    /// The current access token, refreshed first when `expires_at` is less than the refresh margin away.
     public func accessToken(now: Date = Date()) async throws(SpoolpostError) -> String {
-        if let expiry = values["expires_at"].flatMap(Self.parseExpiry), expiry.timeIntervalSince(now) < 60, canRefresh {
+        if let expiry = values["expires_at"].flatMap(Self.parseExpiry), expiry.timeIntervalSince(now) < refreshMargin,
+            canRefresh
+        {
             return try await refresh()
         }
         guard let token = values["access_token"], !token.isEmpty else {
