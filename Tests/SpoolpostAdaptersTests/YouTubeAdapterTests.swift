@@ -22,8 +22,7 @@ import Testing
     }
 
     static func credentials(_ folder: TemporaryFolder, _ values: [String: String]) throws -> Credentials {
-        let text = values.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: "\n")
-        return try Credentials.load(path: try folder.write("yt.credentials", Array((text + "\n").utf8)))
+        try folder.credentials("yt.credentials", values)
     }
 
     static func request(
@@ -113,11 +112,9 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         // PUT 1 is chunk 0; PUT 2 (chunk 1) loses its connection before the server stores it.
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: "/www.googleapis.com/upload/youtube/v3/videos", method: "PUT", skip: 1, count: 1,
-                action: .breakConnection(afterHandling: false))
-        ])
+        let faults = SandboxFaults.once(
+            "/www.googleapis.com/upload/youtube/v3/videos", method: "PUT", skip: 1,
+            .breakConnection(afterHandling: false))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
             let first = RecordingProgress()
@@ -146,8 +143,7 @@ import Testing
             let first = RecordingProgress()
             _ = await adapter.publish(try Self.request(folder), progress: first.progress)
             // As if the process died after the last chunk, before recording the video id.
-            var steps = first.steps
-            steps["video"] = nil
+            let steps = first.steps(without: "video")
             let second = RecordingProgress(steps: steps)
             let outcome = await adapter.publish(try Self.request(folder, steps: steps), progress: second.progress)
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
@@ -177,21 +173,18 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let quota = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-quota-token"]))
-            let limited = try #require(F.error(await quota.publish(try Self.request(folder))))
-            #expect(limited.code == .rateLimit)
-            #expect(limited.platformCode == "403/quotaExceeded")
+            let limited = try F.requireFailure(
+                await quota.publish(try Self.request(folder)), .rateLimit, platformCode: "403/quotaExceeded")
             #expect((limited.retryAfter ?? 0) >= 60 && (limited.retryAfter ?? 0) <= 86400)
 
             let ok = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let invalid = try #require(F.error(await ok.publish(try Self.request(folder, title: "a <b> title"))))
-            #expect(invalid.code == .rejected)
-            #expect(invalid.platformCode == "400/invalidTitle")
-            #expect(!invalid.isRetryable)
+            try F.requireFailure(
+                await ok.publish(try Self.request(folder, title: "a <b> title")),
+                .rejected, retryable: false, platformCode: "400/invalidTitle")
 
             let expired = try Self.adapter(
                 base, http, try Self.credentials(folder, ["access_token": "sandbox-expired-token"]))
-            let auth = try #require(F.error(await expired.publish(try Self.request(folder))))
-            #expect(auth.code == .authExpired)
+            try F.requireFailure(await expired.publish(try Self.request(folder)), .authExpired)
             #expect(server.store.posts(network: "youtube").isEmpty)
         }
         let body = #"{"error":{"code":403,"message":"Rate exceeded.","errors":[{"message":"Rate exceeded.","#
@@ -233,11 +226,9 @@ import Testing
         func problems(_ options: [String: String], text: String? = nil, media: [String?] = ["video/mp4"], type: String = "video")
             -> [String?]
         {
-            let target = PostTarget(
-                index: 0, platform: .youtube, account: "yt", type: type, options: options.mapValues(F.node))
-            let references = media.indices.map { MediaReference(source: .url("https://cdn.example.com/\($0)")) }
-            let manifest = Manifest(id: "m", text: text, media: references, scheduleAt: nil, targets: [target])
-            return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: media)).map(\.field)
+            let check = F.check(
+                .youtube, account: "yt", type: type, options: options.mapValues(F.node), text: text, mediaTypes: media)
+            return adapter.problems(with: check).map(\.field)
         }
         #expect(problems(["title": "Fine"]).isEmpty)
         #expect(problems([:]) == ["title"])
@@ -291,11 +282,8 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         _ = try folder.write("cover.jpg", Self.jpeg)
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: "/www.googleapis.com/upload/youtube/v3/thumbnails/set", method: "POST", count: 1,
-                action: .unavailable(retryAfterSeconds: 5))
-        ])
+        let faults = SandboxFaults.once(
+            "/www.googleapis.com/upload/youtube/v3/thumbnails/set", method: "POST", .unavailable(retryAfterSeconds: 5))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
             let first = RecordingProgress()
