@@ -130,9 +130,8 @@ import Testing
         try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http, pollInterval: 0.05)
-                let photo = RecordingProgress()
-                let photoStory = await adapter.publish(
-                    Self.request(type: "story", media: [(media.url("/a.jpg"), "image/jpeg")]), progress: photo.progress)
+                let (photoStory, photo) = await adapter.publishRecording(
+                    Self.request(type: "story", media: [(media.url("/a.jpg"), "image/jpeg")]))
                 #expect(photoStory == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
                 #expect(photo.recordedKeys == ["photo.0", "post_id"])
                 let video = RecordingProgress()
@@ -173,14 +172,12 @@ import Testing
             try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
                 let adapter = Self.adapter(base: base, http: http, pollInterval: 0.05)
                 let item = [(media.url("/clip.mp4"), "video/mp4")]
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(type: "reel", media: item), progress: first.progress)
+                let (failed, first) = await adapter.publishRecording(Self.request(type: "reel", media: item))
                 #expect(AdapterFixture.error(failed)?.isRetryable == true)
                 #expect(first.recordedKeys == ["video_id", "upload_url", "uploaded"])
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(
-                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "fbvideo_1", url: base + "/posts/fb_000001"))
                 #expect(second.recordedKeys == ["post_id"])
                 #expect(media.hitCount("/clip.mp4") == 1)
@@ -195,15 +192,13 @@ import Testing
             try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let items = [(media.url("/a.jpg"), "image/jpeg"), (media.url("/b.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(media: items), progress: first.progress)
+                let (failed, first) = await adapter.publishRecording(Self.request(media: items))
                 try AdapterFixture.requireFailure(failed, .serverError, retryable: true)
                 #expect(first.recordedKeys == ["photo.0", "photo.1", "feed_sent_at"])
                 #expect(server.store.count == 0)
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(
-                    Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(media: items, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
                 // No photo was uploaded again: Meta fetched each URL once, over both attempts.
                 // The Page's feed showed no post since the first attempt's, so the post went out now.
@@ -218,8 +213,7 @@ import Testing
     @Test func aLostAnswerToTheFeedPostIsSettledFromThePagesRecentPosts() async throws {
         let faults = SandboxFaults.once(Self.feed, method: "POST", .breakConnection(afterHandling: true))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
-            let recorder = RecordingProgress()
-            let outcome = await Self.adapter(base: base, http: http).publish(Self.request(), progress: recorder.progress)
+            let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(Self.request())
             #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
             #expect(recorder.publicSteps == 1)
             #expect(server.store.count == 1)
@@ -229,8 +223,7 @@ import Testing
     @Test func aLostFeedRequestThatNeverArrivedStaysUnknownAndIsNotResent() async throws {
         let faults = SandboxFaults.once(Self.feed, method: "POST", .breakConnection(afterHandling: false))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
-            let recorder = RecordingProgress()
-            let outcome = await Self.adapter(base: base, http: http).publish(Self.request(), progress: recorder.progress)
+            let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(Self.request())
             try AdapterFixture.requireFailure(outcome, .unknownOutcome, retryable: false)
             #expect(recorder.publicSteps == 1)
             #expect(server.store.count == 0)
@@ -240,12 +233,10 @@ import Testing
     @Test func aRestartAfterAnUnansweredFeedPostFindsItInsteadOfPostingAgain() async throws {
         try await withSandbox { server, base, http in
             let adapter = Self.adapter(base: base, http: http)
-            let first = RecordingProgress()
-            _ = await adapter.publish(Self.request(), progress: first.progress)
+            let (_, first) = await adapter.publishRecording(Self.request())
             // As if the process died after the post went out, before its id was recorded.
             let steps = first.steps(without: "post_id")
-            let second = RecordingProgress(steps: steps)
-            let outcome = await adapter.publish(Self.request(steps: steps, attempt: 2), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(Self.request(steps: steps, attempt: 2))
             #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
             #expect(second.publicSteps == 0)
             #expect(server.store.count == 1)
@@ -376,9 +367,8 @@ import Testing
         try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 for path in ["/missing.jpg", "/page.html"] {
-                    let recorder = RecordingProgress()
-                    let outcome = await Self.adapter(base: base, http: http).publish(
-                        Self.request(media: [(media.url(path), "image/jpeg")]), progress: recorder.progress)
+                    let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(
+                        Self.request(media: [(media.url(path), "image/jpeg")]))
                     try AdapterFixture.requireFailure(outcome, .rejected, retryable: false, platformCode: "324")
                     #expect(recorder.publicSteps == 0)
                     #expect(media.hitCount(path) == 1)

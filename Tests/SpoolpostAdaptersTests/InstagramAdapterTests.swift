@@ -37,9 +37,8 @@ import Testing
                 let adapter = Self.adapter(base: base, http: http)
                 #expect(adapter.platform == .instagram)
                 #expect(!adapter.publicStepIsFirstRequest)
-                let recorder = RecordingProgress()
-                let outcome = await adapter.publish(
-                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
+                let (outcome, recorder) = await adapter.publishRecording(
+                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(recorder.recordedKeys == ["container", "publish_sent_at", "media_id"])
                 #expect(recorder.publicSteps == 1)
@@ -112,9 +111,8 @@ import Testing
                 #expect(first.recordedKeys == ["container"])
                 #expect(first.publicSteps == 0)
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await Self.adapter(base: base, http: http).publish(
-                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await Self.adapter(base: base, http: http).publishRecording(
+                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 // The container was not created again: the video was fetched once.
                 #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
@@ -130,14 +128,12 @@ import Testing
             try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let items = [(media.url("/a.jpg"), "image/jpeg"), (media.url("/b.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(media: items), progress: first.progress)
+                let (failed, first) = await adapter.publishRecording(Self.request(media: items))
                 #expect(AdapterFixture.error(failed)?.isRetryable == true)
                 #expect(first.recordedKeys == ["item.0", "item.1", "container", "publish_sent_at"])
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(
-                    Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(media: items, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
                 #expect(media.hitCount("/a.jpg") == 1)
@@ -169,14 +165,12 @@ import Testing
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let item = [(media.url("/a.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                _ = await adapter.publish(Self.request(media: item), progress: first.progress)
+                let (_, first) = await adapter.publishRecording(Self.request(media: item))
                 #expect(server.store.count == 1)
                 // As if the attempt died after publishing but before recording the media id.
                 let steps = first.steps(without: "media_id")
-                let second = RecordingProgress(steps: steps)
-                let outcome = await adapter.publish(
-                    Self.request(media: item, steps: steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(media: item, steps: steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(second.publicSteps == 0)
                 #expect(server.store.count == 1)
@@ -189,17 +183,15 @@ import Testing
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let item = [(media.url("/a.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                _ = await adapter.publish(Self.request(media: item), progress: first.progress)
+                let (_, first) = await adapter.publishRecording(Self.request(media: item))
                 #expect(first.steps["publish_sent_at"] != nil)
                 // The media id is lost, and the recorded send time is later than the media: another post with the
                 // same caption, not this one. Without a send time there is nothing to bound the search by.
                 for sentAt in [String(Int(Date().timeIntervalSince1970) + 3600), nil] {
                     var steps = first.steps(without: "media_id")
                     steps["publish_sent_at"] = sentAt
-                    let next = RecordingProgress(steps: steps)
-                    let outcome = await adapter.publish(
-                        Self.request(media: item, steps: steps, attempt: 2), progress: next.progress)
+                    let (outcome, next) = await adapter.publishRecording(
+                        Self.request(media: item, steps: steps, attempt: 2))
                     #expect(outcome == .published(platformPostID: nil, url: nil))
                     #expect(next.publicSteps == 0)
                     #expect(next.steps["media_id"] == nil)
@@ -214,9 +206,8 @@ import Testing
     @Test func aNonJPEGImageFailsTheContainerWithInstagramsStatusAndForgetsIt() async throws {
         try await withStandardMedia { media in
             try await withSandbox { server, base, http in
-                let recorder = RecordingProgress()
-                let outcome = await Self.adapter(base: base, http: http).publish(
-                    Self.request(media: [(media.url("/pic.png"), "image/png")]), progress: recorder.progress)
+                let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(
+                    Self.request(media: [(media.url("/pic.png"), "image/png")]))
                 let error = try AdapterFixture.requireFailure(
                     outcome, .rejected, retryable: false, platformCode: "ERROR")
                 #expect(error.message.contains("2207005"))
@@ -257,9 +248,8 @@ import Testing
             let adapter = InstagramAdapter(
                 account: "acme-ig", userID: Self.user, accessToken: "sandbox-token",
                 apiBase: "http://127.0.0.1:\(server.port)/v21.0", http: http)
-            let recorder = RecordingProgress()
-            let outcome = await adapter.publish(
-                Self.request(media: [("https://cdn.example.com/a.jpg", "image/jpeg")]), progress: recorder.progress)
+            let (outcome, recorder) = await adapter.publishRecording(
+                Self.request(media: [("https://cdn.example.com/a.jpg", "image/jpeg")]))
             let error = try AdapterFixture.requireFailure(outcome, .rateLimit, retryable: true, retryAfter: 3600)
             #expect(error.message.contains("50 of 50"))
             #expect(recorder.recordedKeys.isEmpty)
@@ -312,9 +302,8 @@ import Testing
                         "client_secret": "sandbox-client-secret",
                     ])
                 #expect(adapter.tokenFlow == .facebookExchange)
-                let recorder = RecordingProgress()
-                let outcome = await adapter.publish(
-                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
+                let (outcome, recorder) = await adapter.publishRecording(
+                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(recorder.recordedKeys == ["container", "publish_sent_at", "media_id"])
                 #expect(server.store.count == 1)

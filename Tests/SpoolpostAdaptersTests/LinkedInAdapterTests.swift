@@ -63,8 +63,7 @@ import Testing
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             #expect(adapter.publicStepIsFirstRequest == false)
             let text = "Launch day (v2) #spoolpost — thanks @everyone [beta] <3 a_b*c~d|e{f}\\g"
-            let steps = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(text: text), progress: steps.progress)
+            let (outcome, steps) = await adapter.publishRecording(Self.request(text: text))
             let (id, url) = try #require(F.published(outcome))
             let urn = try #require(id)
             #expect(urn.hasPrefix("urn:li:share:"))
@@ -96,8 +95,7 @@ import Testing
         try await withSandboxAndFolder { server, base, http, folder in
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             let image = try Self.file(folder, "cat.jpg", size: 2048, mime: "image/jpeg", alt: "A cat")
-            let steps = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(media: [image]), progress: steps.progress)
+            let (outcome, steps) = await adapter.publishRecording(Self.request(media: [image]))
             #expect(F.published(outcome) != nil)
             #expect(steps.recordedKeys == ["image.0", "post_sent_at", "post"])
             let imageURN = try #require(steps.steps["image.0"])
@@ -121,8 +119,7 @@ import Testing
                     reference: MediaReference(source: .url(url), alt: "picture \(index)"), mimeType: "image/png",
                     fetchURL: url)
             }
-            let steps = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(media: media), progress: steps.progress)
+            let (outcome, steps) = await adapter.publishRecording(Self.request(media: media))
             #expect(F.published(outcome) != nil)
             #expect(steps.recordedKeys == ["image.0", "image.1", "image.2", "post_sent_at", "post"])
             let stored = try #require(server.store.posts(network: "linkedin").first)
@@ -140,8 +137,7 @@ import Testing
         try await withSandboxAndFolder { server, base, http, folder in
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             let video = try Self.file(folder, "clip.mp4", size: Self.videoSize, mime: "video/mp4")
-            let steps = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(media: [video]), progress: steps.progress)
+            let (outcome, steps) = await adapter.publishRecording(Self.request(media: [video]))
             #expect(F.published(outcome) != nil)
             #expect(steps.recordedKeys == [
                 "video.upload", "video", "video.part.0", "video.part.1", "video.part.2", "video.finalized", "post_sent_at",
@@ -163,15 +159,12 @@ import Testing
             let video = try Self.file(folder, "clip.mp4", size: Self.videoSize, mime: "video/mp4")
             server.faults.replace(with: .once(
                 "/www.linkedin.com/dms-uploads/video/", method: "PUT", skip: 1, .unavailable(retryAfterSeconds: 2)))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(Self.request(media: [video]), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(Self.request(media: [video]))
             try F.requireFailure(failed, .serverError, retryable: true, retryAfter: 2)
             #expect(first.recordedKeys == ["video.upload", "video", "video.part.0"])
             #expect(first.publicSteps == 0)
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(
-                Self.request(media: [video], steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(Self.request(media: [video], steps: first.steps))
             #expect(F.published(outcome) != nil)
             // Part 0 is not sent again: its recorded ETag goes into finalizeUpload, which checks all three.
             #expect(second.recordedKeys == ["video.part.1", "video.part.2", "video.finalized", "post_sent_at", "post"])
@@ -195,8 +188,7 @@ import Testing
             plan["expiresAt"] = 1000
             steps["video.upload"] = String(decoding: try JSONSerialization.data(withJSONObject: plan), as: UTF8.self)
 
-            let second = RecordingProgress(steps: steps)
-            let outcome = await adapter.publish(Self.request(media: [video], steps: steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(Self.request(media: [video], steps: steps))
             #expect(F.published(outcome) != nil)
             #expect(Array(second.recordedKeys.prefix(3)) == ["-video", "-video.part.0", "-video.upload"])
             #expect(Array(second.recordedKeys.dropFirst(3)) == [
@@ -213,22 +205,19 @@ import Testing
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             let images = try (0..<2).map { try Self.file(folder, "p\($0).png", size: 512, mime: "image/png") }
             server.faults.replace(with: .once("/api.linkedin.com/rest/posts", .serverError))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(Self.request(media: images), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(Self.request(media: images))
             #expect(F.error(failed)?.code == .serverError)
             #expect(first.recordedKeys == ["image.0", "image.1", "post_sent_at"])
             #expect(first.publicSteps == 1)
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(Self.request(media: images, steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(Self.request(media: images, steps: first.steps))
             let (id, _) = try #require(F.published(outcome))
             // The recent posts show nothing sent, so the post goes out, once.
             #expect(second.recordedKeys == ["post_sent_at", "post"])
             #expect(server.store.count == 1)
 
             // With the post recorded, a further attempt sends nothing.
-            let third = RecordingProgress(steps: second.steps)
-            let again = await adapter.publish(Self.request(media: images, steps: second.steps), progress: third.progress)
+            let (again, third) = await adapter.publishRecording(Self.request(media: images, steps: second.steps))
             #expect(F.published(again)?.id == id)
             #expect(third.publicSteps == 0)
             #expect(server.store.count == 1)
@@ -246,8 +235,7 @@ import Testing
             // An earlier post with other text must not be taken for this one.
             _ = await adapter.publish(Self.request(text: "Yesterday's news"))
             Self.losePostAnswer(server, afterHandling: true)
-            let steps = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(text: "Launch (at last) #day"), progress: steps.progress)
+            let (outcome, steps) = await adapter.publishRecording(Self.request(text: "Launch (at last) #day"))
             let (id, url) = try #require(F.published(outcome))
             let urn = try #require(id)
             #expect(urn.hasPrefix("urn:li:share:"))
@@ -280,13 +268,11 @@ import Testing
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             Self.losePostAnswer(server, afterHandling: true)
             // As after a crash while the post request was in flight, with the answer never read.
-            let lost = RecordingProgress()
-            _ = await adapter.publish(Self.request(), progress: lost.progress)
+            let (_, lost) = await adapter.publishRecording(Self.request())
             let steps = lost.steps(without: "post")
             #expect(steps["post_sent_at"] != nil)
 
-            let resumed = RecordingProgress(steps: steps)
-            let outcome = await adapter.publish(Self.request(steps: steps), progress: resumed.progress)
+            let (outcome, resumed) = await adapter.publishRecording(Self.request(steps: steps))
             let urn = try #require(F.published(outcome)?.id)
             #expect(urn == lost.steps["post"])
             #expect(resumed.recordedKeys == ["post"])

@@ -58,8 +58,7 @@ import Testing
         try await withSandboxAndFolder { server, base, http, folder in
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             #expect(adapter.publicStepIsFirstRequest == false)
-            let steps = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(), progress: steps.progress)
+            let (outcome, steps) = await adapter.publishRecording(Self.request())
             let stored = try #require(server.store.posts(network: "threads").first)
             let (id, url) = try #require(F.published(outcome))
             #expect(id == steps.steps["media_id"])
@@ -156,14 +155,12 @@ import Testing
         try await withSandboxAndFolder { server, base, http, folder in
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             Self.failNextPublish(server, .serverError)
-            let first = RecordingProgress()
-            let failed = await adapter.publish(Self.request(), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(Self.request())
             try F.requireFailure(failed, .serverError, retryable: true)
             #expect(first.recordedKeys == ["container", "publish_sent_at"])
             #expect(server.store.count == 0)
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(Self.request(steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(Self.request(steps: first.steps))
             #expect(F.error(outcome) == nil)
             // No new container: the second attempt records only the publish time and the media id.
             #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
@@ -171,8 +168,7 @@ import Testing
             #expect(server.store.count == 1)
 
             // A third attempt with every step recorded sends nothing public.
-            let third = RecordingProgress(steps: second.steps)
-            let again = await adapter.publish(Self.request(steps: second.steps), progress: third.progress)
+            let (again, third) = await adapter.publishRecording(Self.request(steps: second.steps))
             let id = try #require(F.published(again)).id
             #expect(id == second.steps["media_id"])
             #expect(third.publicSteps == 0)
@@ -189,13 +185,11 @@ import Testing
                 server.faults.replace(with: .once(
                     "/graph.threads.net/v1.0/1789/threads", method: "POST", skip: 2,
                     .unavailable(retryAfterSeconds: 3)))
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(media: media), progress: first.progress)
+                let (failed, first) = await adapter.publishRecording(Self.request(media: media))
                 try F.requireFailure(failed, .serverError, retryAfter: 3)
                 #expect(first.recordedKeys == ["item.0", "item.1"])
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(Self.request(media: media, steps: first.steps), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(Self.request(media: media, steps: first.steps))
                 #expect(F.error(outcome) == nil)
                 #expect(second.recordedKeys == ["container", "publish_sent_at", "media_id"])
                 let stored = try #require(server.store.posts(network: "threads").first)
@@ -211,8 +205,7 @@ import Testing
             let other = await adapter.publish(Self.request(text: "An older post"))
             #expect(F.error(other) == nil)
             Self.failNextPublish(server, .breakConnection(afterHandling: true))
-            let steps = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(), progress: steps.progress)
+            let (outcome, steps) = await adapter.publishRecording(Self.request())
             #expect(server.store.count == 2)
             let stored = try #require(server.store.posts(network: "threads").first { $0.text == "Hello, Threads" })
             let (id, url) = try #require(F.published(outcome))
@@ -222,8 +215,7 @@ import Testing
             #expect(steps.publicSteps == 1)
 
             // Resuming from the recorded steps sends nothing public and answers the same post.
-            let next = RecordingProgress(steps: steps.steps)
-            let again = await adapter.publish(Self.request(steps: steps.steps), progress: next.progress)
+            let (again, next) = await adapter.publishRecording(Self.request(steps: steps.steps))
             #expect(again == .published(platformPostID: mediaID, url: url))
             #expect(next.publicSteps == 0)
             #expect(server.store.count == 2)
@@ -236,14 +228,12 @@ import Testing
             Self.failNextPublish(server, .breakConnection(afterHandling: true))
             // The process died right after the publish request: only the container and the send time are
             // recorded (the media id is not).
-            let steps = RecordingProgress()
-            _ = await adapter.publish(Self.request(text: "Reply text", replyTo: "1801"), progress: steps.progress)
+            let (_, steps) = await adapter.publishRecording(Self.request(text: "Reply text", replyTo: "1801"))
             let recorded = steps.steps(without: "media_id")
             #expect(recorded["container"] != nil && recorded["publish_sent_at"] != nil)
 
-            let next = RecordingProgress(steps: recorded)
-            let outcome = await adapter.publish(
-                Self.request(text: "Reply text", replyTo: "1801", steps: recorded), progress: next.progress)
+            let (outcome, next) = await adapter.publishRecording(
+                Self.request(text: "Reply text", replyTo: "1801", steps: recorded))
             let stored = try #require(server.store.posts(network: "threads").first)
             let (id, url) = try #require(F.published(outcome))
             // A reply is found among the profile's replies.
@@ -259,13 +249,11 @@ import Testing
         try await withSandboxAndFolder { server, base, http, folder in
             let adapter = try Self.adapter(base: base, http: http, folder: folder)
             Self.failNextPublish(server, .breakConnection(afterHandling: true))
-            let steps = RecordingProgress()
-            _ = await adapter.publish(Self.request(), progress: steps.progress)
+            let (_, steps) = await adapter.publishRecording(Self.request())
             var recorded = steps.steps(without: "media_id")
             // Sent "an hour later" than it was: the post made before that time does not match.
             recorded["publish_sent_at"] = String(Int(Date().timeIntervalSince1970) + 3600)
-            let next = RecordingProgress(steps: recorded)
-            let outcome = await adapter.publish(Self.request(steps: recorded), progress: next.progress)
+            let (outcome, next) = await adapter.publishRecording(Self.request(steps: recorded))
             #expect(outcome == .published(platformPostID: nil, url: nil))
             #expect(next.recordedKeys.isEmpty)
             #expect(next.publicSteps == 0)

@@ -67,8 +67,7 @@ import Testing
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             #expect(adapter.platform == .x)
             #expect(!adapter.publicStepIsFirstRequest)
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request())
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.events == [.publicStep, .step("tweet.0", "x_000001")])
             let stored = try #require(server.store.posts(network: "x").first)
@@ -86,8 +85,7 @@ import Testing
                 try Self.media(folder, "a.png", mime: "image/png", size: 2500, alt: "A chart"),
                 try Self.media(folder, "b.jpg", mime: "image/jpeg", size: 400),
             ]
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(media: media), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request(media: media))
             let id = try #require(F.published(outcome)?.id)
             #expect(id == "x_000001")
             #expect(log.values(of: "media.0.segment") == ["0", "1", "2"])
@@ -109,8 +107,7 @@ import Testing
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             let video = try Self.media(folder, "v.mp4", mime: "video/mp4", size: 2100)
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(media: [video]), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request(media: [video]))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.values(of: "media.0.segment") == ["0", "1", "2"])
             #expect(log.values(of: "media.0.finalized") == ["1"])
@@ -124,9 +121,7 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(
-                Self.request(text: "1/3", thread: ["2/3", "3/3"]), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request(text: "1/3", thread: ["2/3", "3/3"]))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.events == [
                 .publicStep, .step("tweet.0", "x_000001"), .publicStep, .step("tweet.1", "x_000002"),
@@ -145,14 +140,12 @@ import Testing
         let faults = SandboxFaults.once("/api.x.com/2/tweets", method: "POST", skip: 2, .status(503))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(Self.request(text: "a", thread: ["b", "c"]), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(Self.request(text: "a", thread: ["b", "c"]))
             try F.requireFailure(failed, .serverError, retryable: true)
             #expect(first.steps == ["tweet.0": "x_000001", "tweet.1": "x_000002"])
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(
-                Self.request(text: "a", thread: ["b", "c"], steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(
+                Self.request(text: "a", thread: ["b", "c"], steps: first.steps))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(second.events == [.publicStep, .step("tweet.2", "x_000003")])
             #expect(server.store.posts(network: "x").map(\.text) == ["a", "b", "c"])
@@ -168,16 +161,14 @@ import Testing
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             let image = try Self.media(folder, "a.png", mime: "image/png", size: 2500)
-            let first = RecordingProgress()
-            let failed = await adapter.publish(Self.request(media: [image]), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(Self.request(media: [image]))
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
             #expect(first.publicSteps == 0)
             #expect(first.values(of: "media.0.segment") == ["0"])
             let mediaID = try #require(first.steps["media.0.id"])
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(Self.request(media: [image], steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(Self.request(media: [image], steps: first.steps))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(second.values(of: "media.0.id").isEmpty)
             #expect(second.values(of: "media.0.segment") == ["1", "2"])
@@ -192,8 +183,7 @@ import Testing
         let faults = SandboxFaults.once("/api.x.com/2/tweets", method: "POST", .breakConnection(afterHandling: true))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request())
             #expect(F.error(outcome)?.code == .unknownOutcome)
             #expect(log.events == [.publicStep])
             #expect(server.store.posts(network: "x").count == 1)

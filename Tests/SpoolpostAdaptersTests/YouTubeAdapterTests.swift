@@ -55,8 +55,7 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(try Self.request(folder), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(try Self.request(folder))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             let session = try #require(log.steps["session"])
             #expect(session.hasPrefix(base + "/www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id="))
@@ -117,16 +116,14 @@ import Testing
             .breakConnection(afterHandling: false))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(try Self.request(folder), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(try Self.request(folder))
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
             #expect(first.publicSteps == 0)
             #expect(first.steps["offset"] == String(Self.chunk))
             #expect(server.store.posts(network: "youtube").isEmpty)
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(try Self.request(folder, steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(try Self.request(folder, steps: first.steps))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.values(of: "session").isEmpty)
             #expect(second.values(of: "offset") == [String(2 * Self.chunk)])
@@ -140,12 +137,10 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = RecordingProgress()
-            _ = await adapter.publish(try Self.request(folder), progress: first.progress)
+            let (_, first) = await adapter.publishRecording(try Self.request(folder))
             // As if the process died after the last chunk, before recording the video id.
             let steps = first.steps(without: "video")
-            let second = RecordingProgress(steps: steps)
-            let outcome = await adapter.publish(try Self.request(folder, steps: steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(try Self.request(folder, steps: steps))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.events == [.step("video", "yt_000001")])
             #expect(server.store.posts(network: "youtube").count == 1)
@@ -260,8 +255,7 @@ import Testing
         _ = try folder.write("cover.jpg", Self.jpeg)
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(try Self.request(folder, thumbnail: "cover.jpg"))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(Array(log.events.suffix(3)) == [.publicStep, .step("video", "yt_000001"), .step("thumbnail", "done")])
             #expect(server.store.posts(network: "youtube").count == 1)
@@ -286,8 +280,7 @@ import Testing
             "/www.googleapis.com/upload/youtube/v3/thumbnails/set", method: "POST", .unavailable(retryAfterSeconds: 5))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(try Self.request(folder, thumbnail: "cover.jpg"))
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
             #expect(error.retryAfter == 5)
@@ -295,17 +288,15 @@ import Testing
             #expect(first.steps["video"] == "yt_000001")
             #expect(first.steps["thumbnail"] == nil)
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(
-                try Self.request(folder, thumbnail: "cover.jpg", steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(
+                try Self.request(folder, thumbnail: "cover.jpg", steps: first.steps))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.events == [.step("thumbnail", "done")])
             #expect(server.store.posts(network: "youtube").count == 1)
 
             // Settled: a third attempt sends nothing at all.
-            let third = RecordingProgress(steps: second.steps)
-            let again = await adapter.publish(
-                try Self.request(folder, thumbnail: "cover.jpg", steps: second.steps), progress: third.progress)
+            let (again, third) = await adapter.publishRecording(
+                try Self.request(folder, thumbnail: "cover.jpg", steps: second.steps))
             #expect(again == outcome)
             #expect(third.events.isEmpty)
         }
@@ -318,8 +309,7 @@ import Testing
         try await withSandbox { server, base, http in
             let unverified = try Self.adapter(
                 base, http, try Self.credentials(folder, ["access_token": "sandbox-unverified-token"]))
-            let log = RecordingProgress()
-            let outcome = await unverified.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: log.progress)
+            let (outcome, log) = await unverified.publishRecording(try Self.request(folder, thumbnail: "cover.jpg"))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             let note = try #require(log.steps["thumbnail"])
             #expect(note.hasPrefix("failed: 403/forbidden: "))

@@ -142,4 +142,11 @@ extension PublishingAdapter {
     func publish(_ request: PublishRequest) async -> PublishOutcome {
         await publish(request, progress: .discarding)
     }
+
+    /// One attempt recording into a ``RecordingProgress`` that holds the steps `request` carries, as the engine
+    /// resumes an attempt after a retry or a restart: the outcome and what the attempt recorded.
+    func publishRecording(_ request: PublishRequest) async -> (PublishOutcome, RecordingProgress) {
+        let recorder = RecordingProgress(steps: request.steps)
+        return (await publish(request, progress: recorder.progress), recorder)
+    }
 }
