@@ -9,14 +9,6 @@ import Testing
 @Suite struct AdapterRegistryTests {
     typealias F = AdapterFixture
 
-    /// A fresh folder for credentials files, removed afterwards.
-    static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
-        let path = NSTemporaryDirectory() + "spoolpost-registry-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await body(path)
-    }
-
     static func write(_ text: String, to path: String, mode: mode_t) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         #expect(chmod(path, mode) == 0)
@@ -34,18 +26,12 @@ import Testing
         }
     }
 
-    static func withHTTPClientSync<T>(_ body: (HTTPClient) throws -> T) throws -> T {
-        let http = try HTTPClient()
-        defer { http.shutdown() }
-        return try body(http)
-    }
-
     @Test func buildsAWebhookAdapterPerAccount() throws {
         let configuration = Configuration(accounts: [
             "alice": F.account("alice", ["url": "http://127.0.0.1:1/webhook/alice"]),
             "bob": F.account("bob", ["url": "https://hooks.example.com/in", "timeout": "5s"]),
         ])
-        try Self.withHTTPClientSync { http in
+        try withHTTPClientSync { http in
             let registry = try AdapterRegistry(configuration: configuration, baseDirectory: "/", http: http)
             let alice = try #require(registry.adapter(forAccount: "alice"))
             #expect(alice.platform == .webhook)
@@ -57,7 +43,7 @@ import Testing
     }
 
     @Test func anEmptyConfigurationBuildsAnEmptyRegistry() throws {
-        try Self.withHTTPClientSync { http in
+        try withHTTPClientSync { http in
             let registry = try AdapterRegistry(configuration: .defaults, baseDirectory: "/", http: http)
             #expect(registry.adapter(forAccount: "sandbox") == nil)
         }
@@ -83,7 +69,7 @@ import Testing
     }
 
     @Test func readsTheSecretFromACredentialsFileRelativeToTheConfig() async throws {
-        try await Self.withFolder { folder in
+        try await withTemporaryDirectory { folder in
             try Self.write("secret: s3cret\n", to: folder + "/alice.secret", mode: 0o600)
             try await withSandbox(SandboxConfiguration(webhookSecrets: ["alice": "s3cret"])) { server, base, http in
                 let configuration = Configuration(accounts: [
@@ -99,7 +85,7 @@ import Testing
     }
 
     @Test func refusesCredentialsReadableByOthersOrMissing() async throws {
-        try await Self.withFolder { folder in
+        try await withTemporaryDirectory { folder in
             try Self.write("secret: s3cret\n", to: folder + "/open.secret", mode: 0o644)
             let open = Configuration(accounts: [
                 "alice": F.account("alice", credentials: folder + "/open.secret", ["url": "http://127.0.0.1:1/in"]),

@@ -9,30 +9,27 @@ import Testing
 @Suite struct FacebookAdapterTests {
     static let page = "1234567890"
     static let graph = "/graph.facebook.com/v21.0"
+    static let feed = graph + "/\(page)/feed"
 
-    static func adapter(base: String, http: HTTPClient, token: String = "sandbox-token") -> FacebookAdapter {
+    /// `pollInterval` matters only to reels and video stories, which tests poll quickly.
+    static func adapter(
+        base: String, http: HTTPClient, token: String = "sandbox-token", pollInterval: Double = 5
+    ) -> FacebookAdapter {
         FacebookAdapter(
-            account: "acme-page", pageID: page, accessToken: token, apiBase: base + graph, http: http)
+            account: "acme-page", pageID: page, accessToken: token, apiBase: base + graph, pollInterval: pollInterval,
+            http: http)
     }
 
     static func request(
         type: String? = "post", text: String? = "Hello from spoolpost", media: [(String, String)] = [],
         options: [String: String] = [:], steps: [String: String] = [:], attempt: Int = 1
     ) -> PublishRequest {
-        let prepared = media.map { url, mime in
-            PreparedMedia(reference: MediaReference(source: .url(url)), mimeType: mime, fetchURL: url)
-        }
+        let prepared = media.map { AdapterFixture.fetched($0, mime: $1) }
         let target = PostTarget(
             index: 0, platform: .facebook, account: "acme-page", type: type,
             options: options.mapValues(AdapterFixture.node))
         return PublishRequest(
             postID: "launch", target: target, text: text, media: prepared, attempt: attempt, steps: steps)
-    }
-
-    static func withMedia<T>(_ body: (StaticMediaServer) async throws -> T) async throws -> T {
-        let media = try StaticMediaServer.standard()
-        defer { media.stop() }
-        return try await body(media)
     }
 
     // MARK: - Post types
@@ -63,7 +60,7 @@ import Testing
     }
 
     @Test func uploadsPhotosUnpublishedThenAttachesThemToOneFeedPost() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let recorder = RecordingProgress()
                 let outcome = await Self.adapter(base: base, http: http).publish(
@@ -87,7 +84,7 @@ import Testing
     }
 
     @Test func publishesAVideoByURLWithTitleAndDescription() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let recorder = RecordingProgress()
                 let outcome = await Self.adapter(base: base, http: http).publish(
@@ -109,12 +106,10 @@ import Testing
     }
 
     @Test func publishesAReelThroughAnUploadSessionMetaFetches() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let recorder = RecordingProgress()
-                let adapter = FacebookAdapter(
-                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
-                    pollInterval: 0.05, http: http)
+                let adapter = Self.adapter(base: base, http: http, pollInterval: 0.05)
                 let outcome = await adapter.publish(
                     Self.request(type: "reel", text: "New reel", media: [(media.url("/clip.mp4"), "video/mp4")]),
                     progress: recorder.progress)
@@ -132,14 +127,11 @@ import Testing
     }
 
     @Test func publishesPhotoAndVideoStories() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
-                let adapter = FacebookAdapter(
-                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
-                    pollInterval: 0.05, http: http)
-                let photo = RecordingProgress()
-                let photoStory = await adapter.publish(
-                    Self.request(type: "story", media: [(media.url("/a.jpg"), "image/jpeg")]), progress: photo.progress)
+                let adapter = Self.adapter(base: base, http: http, pollInterval: 0.05)
+                let (photoStory, photo) = await adapter.publishRecording(
+                    Self.request(type: "story", media: [(media.url("/a.jpg"), "image/jpeg")]))
                 #expect(photoStory == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
                 #expect(photo.recordedKeys == ["photo.0", "post_id"])
                 let video = RecordingProgress()
@@ -157,18 +149,14 @@ import Testing
     }
 
     @Test func aReelWhoseVideoMetaCannotFetchIsRejectedBeforePublishing() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let recorder = RecordingProgress()
-                let adapter = FacebookAdapter(
-                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
-                    pollInterval: 0.05, http: http)
+                let adapter = Self.adapter(base: base, http: http, pollInterval: 0.05)
                 let outcome = await adapter.publish(
                     Self.request(type: "reel", media: [(media.url("/page.html"), "video/mp4")]),
                     progress: recorder.progress)
-                let error = try #require(AdapterFixture.error(outcome))
-                #expect(error.code == .rejected)
-                #expect(!error.isRetryable)
+                try AdapterFixture.requireFailure(outcome, .rejected, retryable: false)
                 #expect(recorder.publicSteps == 0)
                 #expect(server.store.count == 0)
             }
@@ -178,25 +166,18 @@ import Testing
     // MARK: - Resuming
 
     @Test func aRetriedReelReusesItsUploadSessionAndUploadedFile() async throws {
-        try await Self.withMedia { media in
-            let faults = SandboxFaults([
-                SandboxFaultRule(
-                    pathPrefix: Self.graph + "/\(Self.page)/video_reels", method: "POST", skip: 1, count: 1,
-                    action: .unavailable())
-            ])
+        try await withStandardMedia { media in
+            let faults = SandboxFaults.once(
+                Self.graph + "/\(Self.page)/video_reels", method: "POST", skip: 1, .unavailable())
             try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
-                let adapter = FacebookAdapter(
-                    account: "acme-page", pageID: Self.page, accessToken: "sandbox-token", apiBase: base + Self.graph,
-                    pollInterval: 0.05, http: http)
+                let adapter = Self.adapter(base: base, http: http, pollInterval: 0.05)
                 let item = [(media.url("/clip.mp4"), "video/mp4")]
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(type: "reel", media: item), progress: first.progress)
+                let (failed, first) = await adapter.publishRecording(Self.request(type: "reel", media: item))
                 #expect(AdapterFixture.error(failed)?.isRetryable == true)
                 #expect(first.recordedKeys == ["video_id", "upload_url", "uploaded"])
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(
-                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "fbvideo_1", url: base + "/posts/fb_000001"))
                 #expect(second.recordedKeys == ["post_id"])
                 #expect(media.hitCount("/clip.mp4") == 1)
@@ -206,25 +187,18 @@ import Testing
     }
 
     @Test func aRetryReusesRecordedPhotosAndSendsTheFeedPostOnce() async throws {
-        try await Self.withMedia { media in
-            let faults = SandboxFaults([
-                SandboxFaultRule(
-                    pathPrefix: Self.graph + "/\(Self.page)/feed", method: "POST", count: 1, action: .unavailable())
-            ])
+        try await withStandardMedia { media in
+            let faults = SandboxFaults.once(Self.feed, method: "POST", .unavailable())
             try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let items = [(media.url("/a.jpg"), "image/jpeg"), (media.url("/b.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(media: items), progress: first.progress)
-                let error = try #require(AdapterFixture.error(failed))
-                #expect(error.code == .serverError)
-                #expect(error.isRetryable)
+                let (failed, first) = await adapter.publishRecording(Self.request(media: items))
+                try AdapterFixture.requireFailure(failed, .serverError, retryable: true)
                 #expect(first.recordedKeys == ["photo.0", "photo.1", "feed_sent_at"])
                 #expect(server.store.count == 0)
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(
-                    Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(media: items, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
                 // No photo was uploaded again: Meta fetched each URL once, over both attempts.
                 // The Page's feed showed no post since the first attempt's, so the post went out now.
@@ -237,14 +211,9 @@ import Testing
     }
 
     @Test func aLostAnswerToTheFeedPostIsSettledFromThePagesRecentPosts() async throws {
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: Self.graph + "/\(Self.page)/feed", method: "POST", count: 1,
-                action: .breakConnection(afterHandling: true))
-        ])
+        let faults = SandboxFaults.once(Self.feed, method: "POST", .breakConnection(afterHandling: true))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
-            let recorder = RecordingProgress()
-            let outcome = await Self.adapter(base: base, http: http).publish(Self.request(), progress: recorder.progress)
+            let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(Self.request())
             #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
             #expect(recorder.publicSteps == 1)
             #expect(server.store.count == 1)
@@ -252,17 +221,10 @@ import Testing
     }
 
     @Test func aLostFeedRequestThatNeverArrivedStaysUnknownAndIsNotResent() async throws {
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: Self.graph + "/\(Self.page)/feed", method: "POST", count: 1,
-                action: .breakConnection(afterHandling: false))
-        ])
+        let faults = SandboxFaults.once(Self.feed, method: "POST", .breakConnection(afterHandling: false))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
-            let recorder = RecordingProgress()
-            let outcome = await Self.adapter(base: base, http: http).publish(Self.request(), progress: recorder.progress)
-            let error = try #require(AdapterFixture.error(outcome))
-            #expect(error.code == .unknownOutcome)
-            #expect(!error.isRetryable)
+            let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(Self.request())
+            try AdapterFixture.requireFailure(outcome, .unknownOutcome, retryable: false)
             #expect(recorder.publicSteps == 1)
             #expect(server.store.count == 0)
         }
@@ -271,13 +233,10 @@ import Testing
     @Test func aRestartAfterAnUnansweredFeedPostFindsItInsteadOfPostingAgain() async throws {
         try await withSandbox { server, base, http in
             let adapter = Self.adapter(base: base, http: http)
-            let first = RecordingProgress()
-            _ = await adapter.publish(Self.request(), progress: first.progress)
+            let (_, first) = await adapter.publishRecording(Self.request())
             // As if the process died after the post went out, before its id was recorded.
-            var steps = first.steps
-            steps["post_id"] = nil
-            let second = RecordingProgress(steps: steps)
-            let outcome = await adapter.publish(Self.request(steps: steps, attempt: 2), progress: second.progress)
+            let steps = first.steps(without: "post_id")
+            let (outcome, second) = await adapter.publishRecording(Self.request(steps: steps, attempt: 2))
             #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
             #expect(second.publicSteps == 0)
             #expect(server.store.count == 1)
@@ -289,113 +248,98 @@ import Testing
     static func tokenAdapter(
         base: String, http: HTTPClient, file: String, _ values: [String: String]
     ) throws -> FacebookAdapter {
-        try Credentials.save(path: file, values: values)
         let account = AdapterFixture.account(
             "acme-page", platform: .facebook, credentials: file, ["page_id": page, "api_base": base + graph])
-        return try FacebookAdapter(account: account, credentials: try Credentials.load(path: file), http: http)
+        return try FacebookAdapter(account: account, credentials: try savedCredentials(file, values), http: http)
     }
 
     static let app = ["client_id": "sandbox-client", "client_secret": "sandbox-client-secret"]
 
     @Test func aRefusedTokenIsExchangedWrittenBackAndTheRefusedPostRepeatedOnce() async throws {
-        try await MetaTokenFixture.withFolder { folder in
-            try await withSandbox { server, base, http in
-                let file = folder + "/fb.yaml"
-                let adapter = try Self.tokenAdapter(
-                    base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-stale-token"]) { $1 })
-                let recorder = RecordingProgress()
-                // The feed post is the first request: refused with 190, it had no effect, so it is sent again.
-                let outcome = await adapter.publish(Self.request(), progress: recorder.progress)
-                #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
-                #expect(recorder.publicSteps == 1)
-                #expect(server.store.count == 1)
-                let saved = try MetaTokenFixture.savedPrivately(file)
-                #expect(saved["access_token"] == "sandbox-fb-long-lived-1")
-                #expect(saved["client_id"] == "sandbox-client")
-                #expect(saved["client_secret"] == "sandbox-client-secret")
-                let expiresAt = try #require(saved["expires_at"].flatMap(Double.init))
-                #expect(expiresAt > Date().timeIntervalSince1970 + 50 * 86_400)
-                let stored = try #require(server.store.all.first)
-                #expect(!stored.bodyText.contains("sandbox-"))
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let file = folder + "/fb.yaml"
+            let adapter = try Self.tokenAdapter(
+                base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-stale-token"]) { $1 })
+            let recorder = RecordingProgress()
+            // The feed post is the first request: refused with 190, it had no effect, so it is sent again.
+            let outcome = await adapter.publish(Self.request(), progress: recorder.progress)
+            #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
+            #expect(recorder.publicSteps == 1)
+            #expect(server.store.count == 1)
+            let saved = try MetaTokenFixture.savedPrivately(file)
+            #expect(saved["access_token"] == "sandbox-fb-long-lived-1")
+            #expect(saved["client_id"] == "sandbox-client")
+            #expect(saved["client_secret"] == "sandbox-client-secret")
+            let expiresAt = try #require(saved["expires_at"].flatMap(Double.init))
+            #expect(expiresAt > Date().timeIntervalSince1970 + 50 * 86_400)
+            let stored = try #require(server.store.all.first)
+            #expect(!stored.bodyText.contains("sandbox-"))
         }
     }
 
     @Test func concurrentPostsOfOneAccountExchangeTheTokenOnce() async throws {
-        try await MetaTokenFixture.withFolder { folder in
-            try await withSandbox { server, base, http in
-                let file = folder + "/fb.yaml"
-                let adapter = try Self.tokenAdapter(
-                    base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-stale-token"]) { $1 })
-                async let first = adapter.publish(Self.request(text: "one"))
-                async let second = adapter.publish(Self.request(text: "two"))
-                let outcomes = await [first, second]
-                #expect(outcomes.allSatisfy { AdapterFixture.error($0) == nil })
-                #expect(server.store.count == 2)
-                // A second exchange would have issued (and saved) `-2`.
-                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-fb-long-lived-1")
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let file = folder + "/fb.yaml"
+            let adapter = try Self.tokenAdapter(
+                base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-stale-token"]) { $1 })
+            async let first = adapter.publish(Self.request(text: "one"))
+            async let second = adapter.publish(Self.request(text: "two"))
+            let outcomes = await [first, second]
+            #expect(outcomes.allSatisfy { AdapterFixture.error($0) == nil })
+            #expect(server.store.count == 2)
+            // A second exchange would have issued (and saved) `-2`.
+            #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-fb-long-lived-1")
         }
     }
 
     @Test func aTokenNearItsExpiryIsExchangedBeforeUse() async throws {
-        try await MetaTokenFixture.withFolder { folder in
-            try await withSandbox { server, base, http in
-                let file = folder + "/fb.yaml"
-                let soon = String(Int(Date().timeIntervalSince1970) + 3600)
-                let adapter = try Self.tokenAdapter(
-                    base: base, http: http, file: file,
-                    Self.app.merging(["access_token": "sandbox-token", "expires_at": soon]) { $1 })
-                #expect(AdapterFixture.error(await adapter.publish(Self.request())) == nil)
-                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-fb-long-lived-1")
-                #expect(server.store.count == 1)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let file = folder + "/fb.yaml"
+            let soon = String(Int(Date().timeIntervalSince1970) + 3600)
+            let adapter = try Self.tokenAdapter(
+                base: base, http: http, file: file,
+                Self.app.merging(["access_token": "sandbox-token", "expires_at": soon]) { $1 })
+            #expect(AdapterFixture.error(await adapter.publish(Self.request())) == nil)
+            #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-fb-long-lived-1")
+            #expect(server.store.count == 1)
         }
     }
 
     @Test func aRefusedExchangeIsAuthExpiredNamingTheAccountAndNoSecret() async throws {
-        try await MetaTokenFixture.withFolder { folder in
-            try await withSandbox { server, base, http in
-                let file = folder + "/fb.yaml"
-                // A wrong app secret: Meta refuses the exchange (code 1).
-                let wrongSecret = try Self.tokenAdapter(
-                    base: base, http: http, file: file,
-                    ["access_token": "sandbox-stale-token", "client_id": "sandbox-client", "client_secret": "s3cret-x"])
-                let refused = try #require(AdapterFixture.error(await wrongSecret.publish(Self.request())))
-                #expect(refused.code == .authExpired)
-                #expect(!refused.isRetryable)
-                #expect(refused.platformCode == "1")
-                #expect(refused.message.contains("re-authorise the facebook account 'acme-page'"))
-                MetaTokenFixture.expectNoSecrets(refused, ["sandbox-stale-token", "s3cret-x"])
-                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-stale-token")
+        try await withSandboxAndFolder { server, base, http, folder in
+            let file = folder + "/fb.yaml"
+            // A wrong app secret: Meta refuses the exchange (code 1).
+            let wrongSecret = try Self.tokenAdapter(
+                base: base, http: http, file: file,
+                ["access_token": "sandbox-stale-token", "client_id": "sandbox-client", "client_secret": "s3cret-x"])
+            let refused = try AdapterFixture.requireFailure(
+                await wrongSecret.publish(Self.request()), .authExpired, retryable: false, platformCode: "1")
+            #expect(refused.message.contains("re-authorise the facebook account 'acme-page'"))
+            MetaTokenFixture.expectNoSecrets(refused, ["sandbox-stale-token", "s3cret-x"])
+            #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-stale-token")
 
-                // An expired token cannot be exchanged (as Meta documents): the exchange's own 190/463.
-                let expired = try Self.tokenAdapter(
-                    base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-expired"]) { $1 })
-                let error = try #require(AdapterFixture.error(await expired.publish(Self.request())))
-                #expect(error.code == .authExpired)
-                #expect(error.platformCode == "190/463")
-                #expect(error.message.contains("'acme-page'"))
-                MetaTokenFixture.expectNoSecrets(error, ["sandbox-expired", "sandbox-client-secret"])
-                #expect(server.store.count == 0)
-            }
+            // An expired token cannot be exchanged (as Meta documents): the exchange's own 190/463.
+            let expired = try Self.tokenAdapter(
+                base: base, http: http, file: file, Self.app.merging(["access_token": "sandbox-expired"]) { $1 })
+            let error = try AdapterFixture.requireFailure(
+                await expired.publish(Self.request()), .authExpired, platformCode: "190/463")
+            #expect(error.message.contains("'acme-page'"))
+            MetaTokenFixture.expectNoSecrets(error, ["sandbox-expired", "sandbox-client-secret"])
+            #expect(server.store.count == 0)
         }
     }
 
     @Test func withoutTheAppsIDAndSecretARefusedTokenIsAuthExpiredSayingWhatIsMissing() async throws {
-        try await MetaTokenFixture.withFolder { folder in
-            try await withSandbox { server, base, http in
-                let file = folder + "/fb.yaml"
-                let adapter = try Self.tokenAdapter(
-                    base: base, http: http, file: file, ["access_token": "sandbox-stale-token"])
-                let error = try #require(AdapterFixture.error(await adapter.publish(Self.request())))
-                #expect(error.code == .authExpired)
-                #expect(error.platformCode == "190/460")
-                #expect(error.message.contains("client_id and client_secret"))
-                #expect(error.message.contains("re-authorise the facebook account 'acme-page'"))
-                MetaTokenFixture.expectNoSecrets(error, ["sandbox-stale-token"])
-                #expect(server.store.count == 0)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let file = folder + "/fb.yaml"
+            let adapter = try Self.tokenAdapter(
+                base: base, http: http, file: file, ["access_token": "sandbox-stale-token"])
+            let error = try AdapterFixture.requireFailure(
+                await adapter.publish(Self.request()), .authExpired, platformCode: "190/460")
+            #expect(error.message.contains("client_id and client_secret"))
+            #expect(error.message.contains("re-authorise the facebook account 'acme-page'"))
+            MetaTokenFixture.expectNoSecrets(error, ["sandbox-stale-token"])
+            #expect(server.store.count == 0)
         }
     }
 
@@ -404,10 +348,8 @@ import Testing
     @Test func anExpiredTokenIsAuthExpiredWithTheGraphCode() async throws {
         try await withSandbox { server, base, http in
             let outcome = await Self.adapter(base: base, http: http, token: "sandbox-expired").publish(Self.request())
-            let error = try #require(AdapterFixture.error(outcome))
-            #expect(error.code == .authExpired)
-            #expect(!error.isRetryable)
-            #expect(error.platformCode == "190/463")
+            let error = try AdapterFixture.requireFailure(
+                outcome, .authExpired, retryable: false, platformCode: "190/463")
             #expect(error.message.contains("facebook 'acme-page'"))
             #expect(!error.message.contains("sandbox-expired"))
             #expect(server.store.count == 0)
@@ -417,25 +359,17 @@ import Testing
     @Test func aThrottledPageIsRateLimitedForTheTimeTheUsageHeaderGives() async throws {
         try await withSandbox { _, base, http in
             let outcome = await Self.adapter(base: base, http: http, token: "sandbox-throttled").publish(Self.request())
-            let error = try #require(AdapterFixture.error(outcome))
-            #expect(error.code == .rateLimit)
-            #expect(error.isRetryable)
-            #expect(error.platformCode == "32")
-            #expect(error.retryAfter == 420)
+            try AdapterFixture.requireFailure(outcome, .rateLimit, retryable: true, platformCode: "32", retryAfter: 420)
         }
     }
 
     @Test func aPhotoMetaCannotFetchIsRejectedForGood() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 for path in ["/missing.jpg", "/page.html"] {
-                    let recorder = RecordingProgress()
-                    let outcome = await Self.adapter(base: base, http: http).publish(
-                        Self.request(media: [(media.url(path), "image/jpeg")]), progress: recorder.progress)
-                    let error = try #require(AdapterFixture.error(outcome))
-                    #expect(error.code == .rejected)
-                    #expect(!error.isRetryable)
-                    #expect(error.platformCode == "324")
+                    let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(
+                        Self.request(media: [(media.url(path), "image/jpeg")]))
+                    try AdapterFixture.requireFailure(outcome, .rejected, retryable: false, platformCode: "324")
                     #expect(recorder.publicSteps == 0)
                     #expect(media.hitCount(path) == 1)
                 }
@@ -445,13 +379,11 @@ import Testing
     }
 
     @Test func aVideoMetaCannotFetchIsRejected() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { _, base, http in
                 let outcome = await Self.adapter(base: base, http: http).publish(
                     Self.request(type: "video", media: [(media.url("/gone.mp4"), "video/mp4")]))
-                let error = try #require(AdapterFixture.error(outcome))
-                #expect(error.code == .rejected)
-                #expect(error.platformCode == "389")
+                try AdapterFixture.requireFailure(outcome, .rejected, platformCode: "389")
             }
         }
     }
@@ -459,7 +391,7 @@ import Testing
     @Test func classifiesDocumentedGraphErrorBodies() {
         func classify(_ body: String, status: Int = 400, headers: [HTTPHeader] = []) -> SpoolpostError {
             GraphAPIError.classify(
-                HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), service: "facebook 'x'",
+                AdapterFixture.response(status, body, headers: headers), service: "facebook 'x'",
                 now: Date(timeIntervalSince1970: 0))
         }
         let transient = classify(
@@ -509,28 +441,25 @@ import Testing
 
     // MARK: - Configuration and validation
 
+    static let token = Credentials(path: "/tmp/fb.yaml", values: ["access_token": "t"])
+
+    /// The adapter the account `acme` with `settings` makes, with a token unless `credentials` is nil.
+    static func configured(
+        _ settings: [String: String], credentials: Credentials? = token, http: HTTPClient
+    ) throws -> FacebookAdapter {
+        try FacebookAdapter(
+            account: AdapterFixture.account("acme", platform: .facebook, settings), credentials: credentials, http: http)
+    }
+
     @Test func buildsFromTheAccountAndRefusesIncompleteSettings() async throws {
         try await withHTTPClient { http in
-            let token = Credentials(path: "/tmp/fb.yaml", values: ["access_token": "t"])
-            let adapter = try FacebookAdapter(
-                account: AdapterFixture.account("acme", platform: .facebook, ["page_id": "42"]), credentials: token,
-                http: http)
+            let adapter = try Self.configured(["page_id": "42"], http: http)
             #expect(adapter.pageID == "42")
             #expect(adapter.apiBase == "https://graph.facebook.com/v21.0")
+            #expect(throws: SpoolpostError.self) { try Self.configured([:], http: http) }
+            #expect(throws: SpoolpostError.self) { try Self.configured(["page_id": "42"], credentials: nil, http: http) }
             #expect(throws: SpoolpostError.self) {
-                try FacebookAdapter(
-                    account: AdapterFixture.account("acme", platform: .facebook), credentials: token, http: http)
-            }
-            #expect(throws: SpoolpostError.self) {
-                try FacebookAdapter(
-                    account: AdapterFixture.account("acme", platform: .facebook, ["page_id": "42"]), credentials: nil,
-                    http: http)
-            }
-            #expect(throws: SpoolpostError.self) {
-                try FacebookAdapter(
-                    account: AdapterFixture.account(
-                        "acme", platform: .facebook, ["page_id": "42", "api_base": "ftp://x"]),
-                    credentials: token, http: http)
+                try Self.configured(["page_id": "42", "api_base": "ftp://x"], http: http)
             }
         }
     }
@@ -539,13 +468,10 @@ import Testing
         try await withHTTPClient { http in
             let adapter = FacebookAdapter(account: "acme-page", pageID: "1", accessToken: "t", http: http)
             func problems(type: String?, text: String?, media: [String?], link: String? = nil) -> [TargetProblem] {
-                var options: [String: YAMLNode] = [:]
-                if let link { options["link"] = AdapterFixture.node(link) }
-                let target = PostTarget(
-                    index: 0, platform: .facebook, account: "acme-page", type: type, options: options)
-                let references = media.map { _ in MediaReference(source: .url("https://example.com/x")) }
-                let manifest = Manifest(id: "p", text: text, media: references, scheduleAt: nil, targets: [target])
-                return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: media))
+                adapter.problems(
+                    with: AdapterFixture.check(
+                        .facebook, account: "acme-page", type: type,
+                        options: link.map { ["link": AdapterFixture.node($0)] } ?? [:], text: text, mediaTypes: media))
             }
             #expect(problems(type: "post", text: String(repeating: "a", count: 63_206), media: []).isEmpty)
             #expect(
@@ -566,35 +492,6 @@ import Testing
             #expect(problems(type: "carousel", text: "x", media: ["image/jpeg"]).map(\.field) == ["type"])
             #expect(problems(type: nil, text: "x", media: ["video/mp4"]).isEmpty)
             #expect(problems(type: "post", text: "x", media: ["application/pdf"]).map(\.field) == ["media"])
-        }
-    }
-}
-
-/// Credentials files for the Meta adapters' token tests.
-enum MetaTokenFixture {
-    /// A private folder for a credentials file, removed afterwards.
-    static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
-        let path = NSTemporaryDirectory() + "spoolpost-meta-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await body(path)
-    }
-
-    /// The credentials file as saved, after checking it is still mode 0600.
-    static func savedPrivately(_ path: String) throws -> Credentials {
-        var info = stat()
-        #expect(stat(path, &info) == 0)
-        #expect(info.st_mode & 0o777 == 0o600)
-        return try Credentials.load(path: path)
-    }
-
-    /// No token or secret value anywhere in what a person or a status file sees.
-    static func expectNoSecrets(
-        _ error: SpoolpostError, _ secrets: [String], sourceLocation: SourceLocation = #_sourceLocation
-    ) {
-        for secret in secrets {
-            #expect(!error.message.contains(secret), sourceLocation: sourceLocation)
-            #expect(error.platformCode?.contains(secret) != true, sourceLocation: sourceLocation)
         }
     }
 }

@@ -23,31 +23,22 @@ import Testing
         type: String? = "feed", text: String? = "Launch #day", media: [(String, String)],
         steps: [String: String] = [:], attempt: Int = 1
     ) -> PublishRequest {
-        let prepared = media.map { url, mime in
-            PreparedMedia(reference: MediaReference(source: .url(url)), mimeType: mime, fetchURL: url)
-        }
+        let prepared = media.map { AdapterFixture.fetched($0, mime: $1) }
         let target = PostTarget(index: 2, platform: .instagram, account: "acme-ig", type: type)
         return PublishRequest(
             postID: "launch", target: target, text: text, media: prepared, attempt: attempt, steps: steps)
     }
 
-    static func withMedia<T>(_ body: (StaticMediaServer) async throws -> T) async throws -> T {
-        let media = try StaticMediaServer.standard()
-        defer { media.stop() }
-        return try await body(media)
-    }
-
     // MARK: - Post types
 
     @Test func publishesOneImageThroughAContainerAndReadsThePermalink() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 #expect(adapter.platform == .instagram)
                 #expect(!adapter.publicStepIsFirstRequest)
-                let recorder = RecordingProgress()
-                let outcome = await adapter.publish(
-                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
+                let (outcome, recorder) = await adapter.publishRecording(
+                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(recorder.recordedKeys == ["container", "publish_sent_at", "media_id"])
                 #expect(recorder.publicSteps == 1)
@@ -63,7 +54,7 @@ import Testing
     }
 
     @Test func publishesACarouselFromItemContainers() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let recorder = RecordingProgress()
                 let items = [
@@ -84,7 +75,7 @@ import Testing
     }
 
     @Test func publishesAReelAndStories() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let reel = await adapter.publish(
@@ -109,22 +100,19 @@ import Testing
     // MARK: - Polling and resuming
 
     @Test func aContainerStillProcessingIsRetryableAndTheRetryReusesIt() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 // One check only: the sandbox's video container is still IN_PROGRESS on it.
                 let impatient = Self.adapter(base: base, http: http, pollInterval: 1, pollTimeout: 0)
                 let first = RecordingProgress()
                 let item = [(media.url("/clip.mp4"), "video/mp4")]
                 let failed = await impatient.publish(Self.request(type: "reel", media: item), progress: first.progress)
-                let error = try #require(AdapterFixture.error(failed))
-                #expect(error.code == .timeout)
-                #expect(error.isRetryable)
+                try AdapterFixture.requireFailure(failed, .timeout, retryable: true)
                 #expect(first.recordedKeys == ["container"])
                 #expect(first.publicSteps == 0)
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await Self.adapter(base: base, http: http).publish(
-                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await Self.adapter(base: base, http: http).publishRecording(
+                    Self.request(type: "reel", media: item, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 // The container was not created again: the video was fetched once.
                 #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
@@ -135,23 +123,17 @@ import Testing
     }
 
     @Test func aRetryAfterAFailedPublishReusesEveryRecordedContainer() async throws {
-        try await Self.withMedia { media in
-            let faults = SandboxFaults([
-                SandboxFaultRule(
-                    pathPrefix: Self.graph + "/\(Self.user)/media_publish", method: "POST", count: 1,
-                    action: .unavailable())
-            ])
+        try await withStandardMedia { media in
+            let faults = SandboxFaults.once(Self.graph + "/\(Self.user)/media_publish", method: "POST", .unavailable())
             try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let items = [(media.url("/a.jpg"), "image/jpeg"), (media.url("/b.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(media: items), progress: first.progress)
+                let (failed, first) = await adapter.publishRecording(Self.request(media: items))
                 #expect(AdapterFixture.error(failed)?.isRetryable == true)
                 #expect(first.recordedKeys == ["item.0", "item.1", "container", "publish_sent_at"])
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(
-                    Self.request(media: items, steps: first.steps, attempt: 2), progress: second.progress)
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(media: items, steps: first.steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
                 #expect(media.hitCount("/a.jpg") == 1)
@@ -162,12 +144,9 @@ import Testing
     }
 
     @Test func aLostPublishAnswerIsReconciledFromThePublishedContainer() async throws {
-        try await Self.withMedia { media in
-            let faults = SandboxFaults([
-                SandboxFaultRule(
-                    pathPrefix: Self.graph + "/\(Self.user)/media_publish", method: "POST", count: 1,
-                    action: .breakConnection(afterHandling: true))
-            ])
+        try await withStandardMedia { media in
+            let faults = SandboxFaults.once(
+                Self.graph + "/\(Self.user)/media_publish", method: "POST", .breakConnection(afterHandling: true))
             try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
                 let recorder = RecordingProgress()
                 let outcome = await Self.adapter(base: base, http: http).publish(
@@ -182,19 +161,16 @@ import Testing
     }
 
     @Test func aResumedAttemptWithAPublishedContainerRecoversTheMediaInsteadOfPublishingAgain() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let item = [(media.url("/a.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                _ = await adapter.publish(Self.request(media: item), progress: first.progress)
+                let (_, first) = await adapter.publishRecording(Self.request(media: item))
                 #expect(server.store.count == 1)
                 // As if the attempt died after publishing but before recording the media id.
-                var steps = first.steps
-                steps["media_id"] = nil
-                let second = RecordingProgress(steps: steps)
-                let outcome = await adapter.publish(
-                    Self.request(media: item, steps: steps, attempt: 2), progress: second.progress)
+                let steps = first.steps(without: "media_id")
+                let (outcome, second) = await adapter.publishRecording(
+                    Self.request(media: item, steps: steps, attempt: 2))
                 #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
                 #expect(second.publicSteps == 0)
                 #expect(server.store.count == 1)
@@ -203,22 +179,19 @@ import Testing
     }
 
     @Test func aPublishedContainerWhoseMediaCannotBeTiedToThisSendIsPublishedWithoutAnID() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
                 let adapter = Self.adapter(base: base, http: http)
                 let item = [(media.url("/a.jpg"), "image/jpeg")]
-                let first = RecordingProgress()
-                _ = await adapter.publish(Self.request(media: item), progress: first.progress)
+                let (_, first) = await adapter.publishRecording(Self.request(media: item))
                 #expect(first.steps["publish_sent_at"] != nil)
                 // The media id is lost, and the recorded send time is later than the media: another post with the
                 // same caption, not this one. Without a send time there is nothing to bound the search by.
                 for sentAt in [String(Int(Date().timeIntervalSince1970) + 3600), nil] {
-                    var steps = first.steps
-                    steps["media_id"] = nil
+                    var steps = first.steps(without: "media_id")
                     steps["publish_sent_at"] = sentAt
-                    let next = RecordingProgress(steps: steps)
-                    let outcome = await adapter.publish(
-                        Self.request(media: item, steps: steps, attempt: 2), progress: next.progress)
+                    let (outcome, next) = await adapter.publishRecording(
+                        Self.request(media: item, steps: steps, attempt: 2))
                     #expect(outcome == .published(platformPostID: nil, url: nil))
                     #expect(next.publicSteps == 0)
                     #expect(next.steps["media_id"] == nil)
@@ -231,15 +204,12 @@ import Testing
     // MARK: - Errors
 
     @Test func aNonJPEGImageFailsTheContainerWithInstagramsStatusAndForgetsIt() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { server, base, http in
-                let recorder = RecordingProgress()
-                let outcome = await Self.adapter(base: base, http: http).publish(
-                    Self.request(media: [(media.url("/pic.png"), "image/png")]), progress: recorder.progress)
-                let error = try #require(AdapterFixture.error(outcome))
-                #expect(error.code == .rejected)
-                #expect(!error.isRetryable)
-                #expect(error.platformCode == "ERROR")
+                let (outcome, recorder) = await Self.adapter(base: base, http: http).publishRecording(
+                    Self.request(media: [(media.url("/pic.png"), "image/png")]))
+                let error = try AdapterFixture.requireFailure(
+                    outcome, .rejected, retryable: false, platformCode: "ERROR")
                 #expect(error.message.contains("2207005"))
                 #expect(recorder.recordedKeys == ["container", "-container"])
                 #expect(recorder.publicSteps == 0)
@@ -249,26 +219,22 @@ import Testing
     }
 
     @Test func anImageInstagramCannotDownloadIsRejectedWithTheMediaFetchError() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { _, base, http in
                 let outcome = await Self.adapter(base: base, http: http).publish(
                     Self.request(media: [(media.url("/missing.jpg"), "image/jpeg")]))
-                let error = try #require(AdapterFixture.error(outcome))
-                #expect(error.code == .rejected)
-                #expect(!error.isRetryable)
-                #expect(error.platformCode == "9004/2207052")
+                try AdapterFixture.requireFailure(outcome, .rejected, retryable: false, platformCode: "9004/2207052")
                 #expect(media.hitCount("/missing.jpg") == 1)
             }
         }
     }
 
     @Test func aVideoInstagramCannotDownloadEndsInAnErrorContainer() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { _, base, http in
                 let outcome = await Self.adapter(base: base, http: http).publish(
                     Self.request(type: "reel", media: [(media.url("/page.html"), "video/mp4")]))
-                let error = try #require(AdapterFixture.error(outcome))
-                #expect(error.code == .rejected)
+                let error = try AdapterFixture.requireFailure(outcome, .rejected)
                 #expect(error.message.contains("2207026"))
             }
         }
@@ -282,13 +248,9 @@ import Testing
             let adapter = InstagramAdapter(
                 account: "acme-ig", userID: Self.user, accessToken: "sandbox-token",
                 apiBase: "http://127.0.0.1:\(server.port)/v21.0", http: http)
-            let recorder = RecordingProgress()
-            let outcome = await adapter.publish(
-                Self.request(media: [("https://cdn.example.com/a.jpg", "image/jpeg")]), progress: recorder.progress)
-            let error = try #require(AdapterFixture.error(outcome))
-            #expect(error.code == .rateLimit)
-            #expect(error.isRetryable)
-            #expect(error.retryAfter == 3600)
+            let (outcome, recorder) = await adapter.publishRecording(
+                Self.request(media: [("https://cdn.example.com/a.jpg", "image/jpeg")]))
+            let error = try AdapterFixture.requireFailure(outcome, .rateLimit, retryable: true, retryAfter: 3600)
             #expect(error.message.contains("50 of 50"))
             #expect(recorder.recordedKeys.isEmpty)
             #expect(server.requests.map(\.requestLine) == [
@@ -299,7 +261,7 @@ import Testing
     }
 
     @Test func tokenAndRateLimitErrorsAreClassified() async throws {
-        try await Self.withMedia { media in
+        try await withStandardMedia { media in
             try await withSandbox { _, base, http in
                 let item = [(media.url("/a.jpg"), "image/jpeg")]
                 let expired = await Self.adapter(base: base, http: http, token: "sandbox-expired").publish(
@@ -323,90 +285,79 @@ import Testing
     static func tokenAdapter(
         base: String, http: HTTPClient, file: String, _ values: [String: String], _ settings: [String: String] = [:]
     ) throws -> InstagramAdapter {
-        try Credentials.save(path: file, values: values)
         let account = AdapterFixture.account(
             "acme-ig", platform: .instagram, credentials: file,
             ["user_id": user, "api_base": base + graph, "poll_interval": "50ms"].merging(settings) { $1 })
-        return try InstagramAdapter(account: account, credentials: try Credentials.load(path: file), http: http)
+        return try InstagramAdapter(account: account, credentials: try savedCredentials(file, values), http: http)
     }
 
     @Test func withFacebookLoginARefusedTokenIsExchangedAndTheContainerRequestRepeated() async throws {
-        try await Self.withMedia { media in
-            try await MetaTokenFixture.withFolder { folder in
-                try await withSandbox { server, base, http in
-                    let file = folder + "/ig.yaml"
-                    let adapter = try Self.tokenAdapter(
-                        base: base, http: http, file: file,
-                        [
-                            "access_token": "sandbox-stale-token", "client_id": "sandbox-client",
-                            "client_secret": "sandbox-client-secret",
-                        ])
-                    #expect(adapter.tokenFlow == .facebookExchange)
-                    let recorder = RecordingProgress()
-                    let outcome = await adapter.publish(
-                        Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]), progress: recorder.progress)
-                    #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                    #expect(recorder.recordedKeys == ["container", "publish_sent_at", "media_id"])
-                    #expect(server.store.count == 1)
-                    let saved = try MetaTokenFixture.savedPrivately(file)
-                    #expect(saved["access_token"] == "sandbox-fb-long-lived-1")
-                    #expect(saved["expires_at"].flatMap(Double.init).map { $0 > Date().timeIntervalSince1970 } == true)
-                }
+        try await withStandardMedia { media in
+            try await withSandboxAndFolder { server, base, http, folder in
+                let file = folder + "/ig.yaml"
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file,
+                    [
+                        "access_token": "sandbox-stale-token", "client_id": "sandbox-client",
+                        "client_secret": "sandbox-client-secret",
+                    ])
+                #expect(adapter.tokenFlow == .facebookExchange)
+                let (outcome, recorder) = await adapter.publishRecording(
+                    Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                #expect(recorder.recordedKeys == ["container", "publish_sent_at", "media_id"])
+                #expect(server.store.count == 1)
+                let saved = try MetaTokenFixture.savedPrivately(file)
+                #expect(saved["access_token"] == "sandbox-fb-long-lived-1")
+                #expect(saved["expires_at"].flatMap(Double.init).map { $0 > Date().timeIntervalSince1970 } == true)
             }
         }
     }
 
     @Test func withInstagramLoginARefusedTokenIsRefreshedOnGraphInstagramCom() async throws {
-        try await Self.withMedia { media in
-            try await MetaTokenFixture.withFolder { folder in
-                try await withSandbox { server, base, http in
-                    let file = folder + "/ig.yaml"
-                    let adapter = try Self.tokenAdapter(
-                        base: base, http: http, file: file, ["access_token": "sandbox-stale-token"],
-                        [
-                            "login": "instagram", "api_base": base + "/graph.instagram.com/v21.0",
-                            "oauth_base": base + "/graph.instagram.com",
-                        ])
-                    #expect(adapter.tokenFlow == .instagramRefresh)
-                    let outcome = await adapter.publish(Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
-                    #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
-                    #expect(server.store.count == 1)
-                    #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-ig-refreshed-1")
-                }
+        try await withStandardMedia { media in
+            try await withSandboxAndFolder { server, base, http, folder in
+                let file = folder + "/ig.yaml"
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file, ["access_token": "sandbox-stale-token"],
+                    [
+                        "login": "instagram", "api_base": base + "/graph.instagram.com/v21.0",
+                        "oauth_base": base + "/graph.instagram.com",
+                    ])
+                #expect(adapter.tokenFlow == .instagramRefresh)
+                let outcome = await adapter.publish(Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                #expect(server.store.count == 1)
+                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-ig-refreshed-1")
             }
         }
     }
 
     @Test func aRefusedRefreshIsAuthExpiredNamingTheAccount() async throws {
-        try await Self.withMedia { media in
-            try await MetaTokenFixture.withFolder { folder in
-                try await withSandbox { server, base, http in
-                    let file = folder + "/ig.yaml"
-                    let adapter = try Self.tokenAdapter(
-                        base: base, http: http, file: file, ["access_token": "sandbox-expired"],
-                        [
-                            "api_base": base + "/graph.instagram.com/v21.0", "login": "instagram",
-                            "oauth_base": base + "/graph.instagram.com",
-                        ])
-                    let error = try #require(
-                        AdapterFixture.error(
-                            await adapter.publish(Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))))
-                    #expect(error.code == .authExpired)
-                    #expect(error.platformCode == "190/463")
-                    #expect(error.message.contains("re-authorise the instagram account 'acme-ig'"))
-                    MetaTokenFixture.expectNoSecrets(error, ["sandbox-expired"])
-                    #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-expired")
-                    #expect(server.store.count == 0)
-                }
+        try await withStandardMedia { media in
+            try await withSandboxAndFolder { server, base, http, folder in
+                let file = folder + "/ig.yaml"
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file, ["access_token": "sandbox-expired"],
+                    [
+                        "api_base": base + "/graph.instagram.com/v21.0", "login": "instagram",
+                        "oauth_base": base + "/graph.instagram.com",
+                    ])
+                let error = try #require(
+                    AdapterFixture.error(
+                        await adapter.publish(Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))))
+                #expect(error.code == .authExpired)
+                #expect(error.platformCode == "190/463")
+                #expect(error.message.contains("re-authorise the instagram account 'acme-ig'"))
+                MetaTokenFixture.expectNoSecrets(error, ["sandbox-expired"])
+                #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-expired")
+                #expect(server.store.count == 0)
             }
         }
     }
 
     static func flow(_ settings: [String: String], http: HTTPClient) throws -> MetaTokenRefresher.Flow {
-        try InstagramAdapter(
-            account: AdapterFixture.account("ig", platform: .instagram, ["user_id": "1"].merging(settings) { $1 }),
-            credentials: Credentials(path: "/tmp/ig.yaml", values: ["access_token": "t"]), http: http
-        ).tokenFlow
+        try configured(["user_id": "1"].merging(settings) { $1 }, http: http).tokenFlow
     }
 
     @Test func theLoginSettingOrTheAPIHostChoosesTheRenewalFlow() async throws {
@@ -423,31 +374,27 @@ import Testing
 
     // MARK: - Configuration and validation
 
+    static let token = Credentials(path: "/tmp/ig.yaml", values: ["access_token": "t"])
+
+    /// The adapter the account `ig` with `settings` makes, with a token unless `credentials` is nil.
+    static func configured(
+        _ settings: [String: String], credentials: Credentials? = token, http: HTTPClient
+    ) throws -> InstagramAdapter {
+        try InstagramAdapter(
+            account: AdapterFixture.account("ig", platform: .instagram, settings), credentials: credentials, http: http)
+    }
+
     @Test func readsPollSettingsAndRefusesIncompleteAccounts() async throws {
         try await withHTTPClient { http in
-            let token = Credentials(path: "/tmp/ig.yaml", values: ["access_token": "t"])
-            let adapter = try InstagramAdapter(
-                account: AdapterFixture.account(
-                    "ig", platform: .instagram, ["user_id": "99", "poll_interval": "2s", "poll_timeout": "1m"]),
-                credentials: token, http: http)
+            let adapter = try Self.configured(["user_id": "99", "poll_interval": "2s", "poll_timeout": "1m"], http: http)
             #expect(adapter.userID == "99")
             #expect(adapter.pollInterval == 2)
             #expect(adapter.pollTimeout == 60)
             #expect(adapter.apiBase == "https://graph.facebook.com/v21.0")
+            #expect(throws: SpoolpostError.self) { try Self.configured([:], http: http) }
+            #expect(throws: SpoolpostError.self) { try Self.configured(["user_id": "99"], credentials: nil, http: http) }
             #expect(throws: SpoolpostError.self) {
-                try InstagramAdapter(
-                    account: AdapterFixture.account("ig", platform: .instagram), credentials: token, http: http)
-            }
-            #expect(throws: SpoolpostError.self) {
-                try InstagramAdapter(
-                    account: AdapterFixture.account("ig", platform: .instagram, ["user_id": "99"]), credentials: nil,
-                    http: http)
-            }
-            #expect(throws: SpoolpostError.self) {
-                try InstagramAdapter(
-                    account: AdapterFixture.account(
-                        "ig", platform: .instagram, ["user_id": "99", "poll_timeout": "soon"]),
-                    credentials: token, http: http)
+                try Self.configured(["user_id": "99", "poll_timeout": "soon"], http: http)
             }
         }
     }
@@ -456,11 +403,9 @@ import Testing
         try await withHTTPClient { http in
             let adapter = InstagramAdapter(account: "ig", userID: "1", accessToken: "t", http: http)
             func fields(type: String?, text: String? = "hi", media: [String?]) -> [String?] {
-                let target = PostTarget(index: 0, platform: .instagram, account: "ig", type: type)
-                let references = media.map { _ in MediaReference(source: .url("https://example.com/x")) }
-                let manifest = Manifest(id: "p", text: text, media: references, scheduleAt: nil, targets: [target])
-                return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: media))
-                    .map(\.field)
+                adapter.problems(
+                    with: AdapterFixture.check(.instagram, account: "ig", type: type, text: text, mediaTypes: media)
+                ).map(\.field)
             }
             let jpeg: String? = "image/jpeg"
             #expect(fields(type: "feed", media: [jpeg]).isEmpty)

@@ -9,19 +9,12 @@ import Testing
 @Suite struct ThreadsAdapterTests {
     /// The next `threads_publish` request meets `fault`.
     static func failNextPublish(_ server: SandboxServer, _ fault: SandboxFaultAction) {
-        server.faults.replace(with: SandboxFaults([
-            SandboxFaultRule(pathPrefix: "/graph.threads.net/v1.0/1789/threads_publish", count: 1, action: fault)
-        ]))
+        server.faults.replace(with: .once("/graph.threads.net/v1.0/1789/threads_publish", fault))
     }
 
     typealias F = AdapterFixture
 
     // MARK: - Fixtures
-
-    /// A folder for the credentials file, removed afterwards.
-    static func withFolder<T>(_ body: (String) async throws -> T) async throws -> T {
-        try await MetaTokenFixture.withFolder(body)
-    }
 
     static func adapter(
         base: String, http: HTTPClient, folder: String, token: String = "sandbox-token", expiresAt: String? = nil,
@@ -30,14 +23,13 @@ import Testing
         var values = ["access_token": token]
         if let expiresAt { values["expires_at"] = expiresAt }
         let path = folder + "/threads.yaml"
-        try Credentials.save(path: path, values: values)
         let account = F.account(
             "th", platform: .threads, credentials: path,
             [
                 "user_id": "1789", "api_base": base + "/graph.threads.net/v1.0",
                 "oauth_base": base + "/graph.threads.net", "poll_interval": "10ms", "max_polls": maxPolls,
             ])
-        return try ThreadsAdapter(account: account, credentials: try Credentials.load(path: path), http: http)
+        return try ThreadsAdapter(account: account, credentials: try savedCredentials(path, values), http: http)
     }
 
     static func request(
@@ -51,10 +43,6 @@ import Testing
             text: text, media: media, attempt: steps.isEmpty ? 1 : 2, steps: steps)
     }
 
-    static func media(_ url: String, mime: String, alt: String? = nil) -> PreparedMedia {
-        PreparedMedia(reference: MediaReference(source: .url(url), alt: alt), mimeType: mime, fetchURL: url)
-    }
-
     /// A media host answering every GET with `body` of `contentType`.
     static func withMediaHost<T>(
         contentType: String, status: Int = 200, _ body: (String) async throws -> T
@@ -64,81 +52,63 @@ import Testing
         return try await body("http://127.0.0.1:\(host.port)/media/item")
     }
 
-    static func json(_ post: SandboxReceivedPost) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(post.body)) as? [String: Any])
-    }
-
     // MARK: - Post types
 
     @Test func aTextPostGoesThroughAContainerThenPublishAndRecordsItsSteps() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                #expect(adapter.publicStepIsFirstRequest == false)
-                let steps = RecordingProgress()
-                let outcome = await adapter.publish(Self.request(), progress: steps.progress)
-                let stored = try #require(server.store.posts(network: "threads").first)
-                guard case .published(let id, let url) = outcome else {
-                    Issue.record("not published: \(outcome)")
-                    return
-                }
-                #expect(id == steps.steps["media_id"])
-                #expect(url == base + "/posts/" + stored.id)
-                #expect(stored.account == "1789")
-                #expect(stored.text == "Hello, Threads")
-                #expect(stored.mediaURLs.isEmpty)
-                #expect(try Self.json(stored)["media_type"] as? String == "TEXT")
-                #expect(steps.recordedKeys == ["container", "publish_sent_at", "media_id"])
-                #expect(steps.publicSteps == 1)
-                #expect(stored.header("Authorization") == nil)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder)
+            #expect(adapter.publicStepIsFirstRequest == false)
+            let (outcome, steps) = await adapter.publishRecording(Self.request())
+            let stored = try #require(server.store.posts(network: "threads").first)
+            let (id, url) = try #require(F.published(outcome))
+            #expect(id == steps.steps["media_id"])
+            #expect(url == base + "/posts/" + stored.id)
+            #expect(stored.account == "1789")
+            #expect(stored.text == "Hello, Threads")
+            #expect(stored.mediaURLs.isEmpty)
+            #expect(try F.json(stored)["media_type"] as? String == "TEXT")
+            #expect(steps.recordedKeys == ["container", "publish_sent_at", "media_id"])
+            #expect(steps.publicSteps == 1)
+            #expect(stored.header("Authorization") == nil)
         }
     }
 
     @Test func anImagePostPassesTheURLAndAltTextAndWaitsForTheContainer() async throws {
         try await Self.withMediaHost(contentType: "image/jpeg") { imageURL in
-            try await withSandbox { server, base, http in
-                try await Self.withFolder { folder in
-                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                    let outcome = await adapter.publish(
-                        Self.request(media: [Self.media(imageURL, mime: "image/jpeg", alt: "A cat")]))
-                    #expect(F.error(outcome) == nil)
-                    let stored = try #require(server.store.posts(network: "threads").first)
-                    #expect(stored.mediaURLs == [imageURL])
-                    #expect(try Self.json(stored)["media_type"] as? String == "IMAGE")
-                }
+            try await withSandboxAndFolder { server, base, http, folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let outcome = await adapter.publish(
+                    Self.request(media: [F.fetched(imageURL, mime: "image/jpeg", alt: "A cat")]))
+                #expect(F.error(outcome) == nil)
+                let stored = try #require(server.store.posts(network: "threads").first)
+                #expect(stored.mediaURLs == [imageURL])
+                #expect(try F.json(stored)["media_type"] as? String == "IMAGE")
             }
         }
     }
 
     @Test func aVideoPostIsPolledUntilFinished() async throws {
         try await Self.withMediaHost(contentType: "video/mp4") { videoURL in
-            try await withSandbox { server, base, http in
-                try await Self.withFolder { folder in
-                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                    let outcome = await adapter.publish(
-                        Self.request(text: nil, media: [Self.media(videoURL, mime: "video/mp4")]))
-                    #expect(F.error(outcome) == nil)
-                    let stored = try #require(server.store.posts(network: "threads").first)
-                    #expect(try Self.json(stored)["media_type"] as? String == "VIDEO")
-                    #expect(stored.text == nil)
-                }
+            try await withSandboxAndFolder { server, base, http, folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let outcome = await adapter.publish(
+                    Self.request(text: nil, media: [F.fetched(videoURL, mime: "video/mp4")]))
+                #expect(F.error(outcome) == nil)
+                let stored = try #require(server.store.posts(network: "threads").first)
+                #expect(try F.json(stored)["media_type"] as? String == "VIDEO")
+                #expect(stored.text == nil)
             }
         }
     }
 
     @Test func tooFewPollsForAVideoIsARetryableTimeout() async throws {
         try await Self.withMediaHost(contentType: "video/mp4") { videoURL in
-            try await withSandbox { server, base, http in
-                try await Self.withFolder { folder in
-                    // The simulator keeps a video IN_PROGRESS for two polls.
-                    let adapter = try Self.adapter(base: base, http: http, folder: folder, maxPolls: "2")
-                    let outcome = await adapter.publish(Self.request(media: [Self.media(videoURL, mime: "video/mp4")]))
-                    let error = try #require(F.error(outcome))
-                    #expect(error.code == .timeout)
-                    #expect(error.isRetryable)
-                    #expect(server.store.count == 0)
-                }
+            try await withSandboxAndFolder { server, base, http, folder in
+                // The simulator keeps a video IN_PROGRESS for two polls.
+                let adapter = try Self.adapter(base: base, http: http, folder: folder, maxPolls: "2")
+                let outcome = await adapter.publish(Self.request(media: [F.fetched(videoURL, mime: "video/mp4")]))
+                try F.requireFailure(outcome, .timeout, retryable: true)
+                #expect(server.store.count == 0)
             }
         }
     }
@@ -146,24 +116,22 @@ import Testing
     @Test func aCarouselCreatesItemContainersThenTheCarouselAsAReply() async throws {
         try await Self.withMediaHost(contentType: "image/png") { imageURL in
             try await Self.withMediaHost(contentType: "video/mp4") { videoURL in
-                try await withSandbox { server, base, http in
-                    try await Self.withFolder { folder in
-                        let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                        let steps = RecordingProgress()
-                        let outcome = await adapter.publish(
-                            Self.request(
-                                media: [Self.media(imageURL, mime: "image/png"), Self.media(videoURL, mime: "video/mp4")],
-                                replyTo: "1801"),
-                            progress: steps.progress)
-                        #expect(F.error(outcome) == nil)
-                        #expect(steps.recordedKeys == ["item.0", "item.1", "container", "publish_sent_at", "media_id"])
-                        let stored = try #require(server.store.posts(network: "threads").first)
-                        #expect(stored.mediaURLs == [imageURL, videoURL])
-                        let json = try Self.json(stored)
-                        #expect(json["media_type"] as? String == "CAROUSEL")
-                        #expect(json["children"] as? [String] == [steps.steps["item.0"]!, steps.steps["item.1"]!])
-                        #expect(json["reply_to_id"] as? String == "1801")
-                    }
+                try await withSandboxAndFolder { server, base, http, folder in
+                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                    let steps = RecordingProgress()
+                    let outcome = await adapter.publish(
+                        Self.request(
+                            media: [F.fetched(imageURL, mime: "image/png"), F.fetched(videoURL, mime: "video/mp4")],
+                            replyTo: "1801"),
+                        progress: steps.progress)
+                    #expect(F.error(outcome) == nil)
+                    #expect(steps.recordedKeys == ["item.0", "item.1", "container", "publish_sent_at", "media_id"])
+                    let stored = try #require(server.store.posts(network: "threads").first)
+                    #expect(stored.mediaURLs == [imageURL, videoURL])
+                    let json = try F.json(stored)
+                    #expect(json["media_type"] as? String == "CAROUSEL")
+                    #expect(json["children"] as? [String] == [steps.steps["item.0"]!, steps.steps["item.1"]!])
+                    #expect(json["reply_to_id"] as? String == "1801")
                 }
             }
         }
@@ -171,16 +139,12 @@ import Testing
 
     @Test func mediaThreadsCannotFetchFailsTheContainerWithThreadsMessage() async throws {
         try await Self.withMediaHost(contentType: "text/plain", status: 404) { missingURL in
-            try await withSandbox { server, base, http in
-                try await Self.withFolder { folder in
-                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                    let outcome = await adapter.publish(Self.request(media: [Self.media(missingURL, mime: "image/jpeg")]))
-                    let error = try #require(F.error(outcome))
-                    #expect(error.code == .rejected)
-                    #expect(!error.isRetryable)
-                    #expect(error.message.contains("Media download has failed"))
-                    #expect(server.store.count == 0)
-                }
+            try await withSandboxAndFolder { server, base, http, folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let outcome = await adapter.publish(Self.request(media: [F.fetched(missingURL, mime: "image/jpeg")]))
+                let error = try F.requireFailure(outcome, .rejected, retryable: false)
+                #expect(error.message.contains("Media download has failed"))
+                #expect(server.store.count == 0)
             }
         }
     }
@@ -188,237 +152,179 @@ import Testing
     // MARK: - Steps, resuming, the public step
 
     @Test func aRetryResumesFromTheRecordedContainerAndPublishesOnce() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                Self.failNextPublish(server, .serverError)
-                let first = RecordingProgress()
-                let failed = await adapter.publish(Self.request(), progress: first.progress)
-                let error = try #require(F.error(failed))
-                #expect(error.code == .serverError)
-                #expect(error.isRetryable)
-                #expect(first.recordedKeys == ["container", "publish_sent_at"])
-                #expect(server.store.count == 0)
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder)
+            Self.failNextPublish(server, .serverError)
+            let (failed, first) = await adapter.publishRecording(Self.request())
+            try F.requireFailure(failed, .serverError, retryable: true)
+            #expect(first.recordedKeys == ["container", "publish_sent_at"])
+            #expect(server.store.count == 0)
 
-                let second = RecordingProgress(steps: first.steps)
-                let outcome = await adapter.publish(Self.request(steps: first.steps), progress: second.progress)
-                #expect(F.error(outcome) == nil)
-                // No new container: the second attempt records only the publish time and the media id.
-                #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
-                #expect(second.steps["container"] == first.steps["container"])
-                #expect(server.store.count == 1)
+            let (outcome, second) = await adapter.publishRecording(Self.request(steps: first.steps))
+            #expect(F.error(outcome) == nil)
+            // No new container: the second attempt records only the publish time and the media id.
+            #expect(second.recordedKeys == ["publish_sent_at", "media_id"])
+            #expect(second.steps["container"] == first.steps["container"])
+            #expect(server.store.count == 1)
 
-                // A third attempt with every step recorded sends nothing public.
-                let third = RecordingProgress(steps: second.steps)
-                let again = await adapter.publish(Self.request(steps: second.steps), progress: third.progress)
-                guard case .published(let id, _) = again else {
-                    Issue.record("not published: \(again)")
-                    return
-                }
-                #expect(id == second.steps["media_id"])
-                #expect(third.publicSteps == 0)
-                #expect(server.store.count == 1)
-            }
+            // A third attempt with every step recorded sends nothing public.
+            let (again, third) = await adapter.publishRecording(Self.request(steps: second.steps))
+            let id = try #require(F.published(again)).id
+            #expect(id == second.steps["media_id"])
+            #expect(third.publicSteps == 0)
+            #expect(server.store.count == 1)
         }
     }
 
     @Test func aCarouselResumesAfterItsItemsWithoutRecreatingThem() async throws {
         try await Self.withMediaHost(contentType: "image/jpeg") { imageURL in
-            try await withSandbox { server, base, http in
-                try await Self.withFolder { folder in
-                    let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                    let media = [Self.media(imageURL, mime: "image/jpeg"), Self.media(imageURL + "2", mime: "image/jpeg")]
-                    // The carousel container itself (the third POST to /threads) fails once.
-                    server.faults.replace(with: SandboxFaults([
-                        SandboxFaultRule(
-                            pathPrefix: "/graph.threads.net/v1.0/1789/threads", method: "POST", skip: 2, count: 1,
-                            action: .unavailable(retryAfterSeconds: 3))
-                    ]))
-                    let first = RecordingProgress()
-                    let failed = await adapter.publish(Self.request(media: media), progress: first.progress)
-                    let error = try #require(F.error(failed))
-                    #expect(error.code == .serverError)
-                    #expect(error.retryAfter == 3)
-                    #expect(first.recordedKeys == ["item.0", "item.1"])
+            try await withSandboxAndFolder { server, base, http, folder in
+                let adapter = try Self.adapter(base: base, http: http, folder: folder)
+                let media = [F.fetched(imageURL, mime: "image/jpeg"), F.fetched(imageURL + "2", mime: "image/jpeg")]
+                // The carousel container itself (the third POST to /threads) fails once.
+                server.faults.replace(with: .once(
+                    "/graph.threads.net/v1.0/1789/threads", method: "POST", skip: 2,
+                    .unavailable(retryAfterSeconds: 3)))
+                let (failed, first) = await adapter.publishRecording(Self.request(media: media))
+                try F.requireFailure(failed, .serverError, retryAfter: 3)
+                #expect(first.recordedKeys == ["item.0", "item.1"])
 
-                    let second = RecordingProgress(steps: first.steps)
-                    let outcome = await adapter.publish(Self.request(media: media, steps: first.steps), progress: second.progress)
-                    #expect(F.error(outcome) == nil)
-                    #expect(second.recordedKeys == ["container", "publish_sent_at", "media_id"])
-                    let stored = try #require(server.store.posts(network: "threads").first)
-                    #expect(try Self.json(stored)["children"] as? [String] == [first.steps["item.0"]!, first.steps["item.1"]!])
-                }
+                let (outcome, second) = await adapter.publishRecording(Self.request(media: media, steps: first.steps))
+                #expect(F.error(outcome) == nil)
+                #expect(second.recordedKeys == ["container", "publish_sent_at", "media_id"])
+                let stored = try #require(server.store.posts(network: "threads").first)
+                #expect(try F.json(stored)["children"] as? [String] == [first.steps["item.0"]!, first.steps["item.1"]!])
             }
         }
     }
 
     @Test func aLostPublishAnswerIsReconciledAndTheMediaIDRecoveredFromTheProfilesPosts() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                // An earlier post with other text, so the match is by text and not "the newest".
-                let other = await adapter.publish(Self.request(text: "An older post"))
-                #expect(F.error(other) == nil)
-                Self.failNextPublish(server, .breakConnection(afterHandling: true))
-                let steps = RecordingProgress()
-                let outcome = await adapter.publish(Self.request(), progress: steps.progress)
-                #expect(server.store.count == 2)
-                let stored = try #require(server.store.posts(network: "threads").first { $0.text == "Hello, Threads" })
-                guard case .published(let id, let url) = outcome else {
-                    Issue.record("not published: \(outcome)")
-                    return
-                }
-                let mediaID = try #require(id)
-                #expect(steps.steps["media_id"] == mediaID)
-                #expect(url == base + "/posts/" + stored.id)
-                #expect(steps.publicSteps == 1)
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder)
+            // An earlier post with other text, so the match is by text and not "the newest".
+            let other = await adapter.publish(Self.request(text: "An older post"))
+            #expect(F.error(other) == nil)
+            Self.failNextPublish(server, .breakConnection(afterHandling: true))
+            let (outcome, steps) = await adapter.publishRecording(Self.request())
+            #expect(server.store.count == 2)
+            let stored = try #require(server.store.posts(network: "threads").first { $0.text == "Hello, Threads" })
+            let (id, url) = try #require(F.published(outcome))
+            let mediaID = try #require(id)
+            #expect(steps.steps["media_id"] == mediaID)
+            #expect(url == base + "/posts/" + stored.id)
+            #expect(steps.publicSteps == 1)
 
-                // Resuming from the recorded steps sends nothing public and answers the same post.
-                let next = RecordingProgress(steps: steps.steps)
-                let again = await adapter.publish(Self.request(steps: steps.steps), progress: next.progress)
-                #expect(again == .published(platformPostID: mediaID, url: url))
-                #expect(next.publicSteps == 0)
-                #expect(server.store.count == 2)
-            }
+            // Resuming from the recorded steps sends nothing public and answers the same post.
+            let (again, next) = await adapter.publishRecording(Self.request(steps: steps.steps))
+            #expect(again == .published(platformPostID: mediaID, url: url))
+            #expect(next.publicSteps == 0)
+            #expect(server.store.count == 2)
         }
     }
 
     @Test func aResumedAttemptWithAPublishedContainerRecoversTheMediaIDWithoutPublishing() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                Self.failNextPublish(server, .breakConnection(afterHandling: true))
-                // The process died right after the publish request: only the container and the send time are
-                // recorded (the media id is not).
-                let steps = RecordingProgress()
-                _ = await adapter.publish(Self.request(text: "Reply text", replyTo: "1801"), progress: steps.progress)
-                var recorded = steps.steps
-                recorded["media_id"] = nil
-                #expect(recorded["container"] != nil && recorded["publish_sent_at"] != nil)
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder)
+            Self.failNextPublish(server, .breakConnection(afterHandling: true))
+            // The process died right after the publish request: only the container and the send time are
+            // recorded (the media id is not).
+            let (_, steps) = await adapter.publishRecording(Self.request(text: "Reply text", replyTo: "1801"))
+            let recorded = steps.steps(without: "media_id")
+            #expect(recorded["container"] != nil && recorded["publish_sent_at"] != nil)
 
-                let next = RecordingProgress(steps: recorded)
-                let outcome = await adapter.publish(
-                    Self.request(text: "Reply text", replyTo: "1801", steps: recorded), progress: next.progress)
-                let stored = try #require(server.store.posts(network: "threads").first)
-                guard case .published(let id, let url) = outcome else {
-                    Issue.record("not published: \(outcome)")
-                    return
-                }
-                // A reply is found among the profile's replies.
-                #expect(id != nil)
-                #expect(next.steps["media_id"] == id)
-                #expect(url == base + "/posts/" + stored.id)
-                #expect(next.publicSteps == 0)
-                #expect(server.store.count == 1)
-            }
+            let (outcome, next) = await adapter.publishRecording(
+                Self.request(text: "Reply text", replyTo: "1801", steps: recorded))
+            let stored = try #require(server.store.posts(network: "threads").first)
+            let (id, url) = try #require(F.published(outcome))
+            // A reply is found among the profile's replies.
+            #expect(id != nil)
+            #expect(next.steps["media_id"] == id)
+            #expect(url == base + "/posts/" + stored.id)
+            #expect(next.publicSteps == 0)
+            #expect(server.store.count == 1)
         }
     }
 
     @Test func aPublishedPostThatCannotBeFoundIsPublishedWithoutAnIDAndNeverResent() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                Self.failNextPublish(server, .breakConnection(afterHandling: true))
-                let steps = RecordingProgress()
-                _ = await adapter.publish(Self.request(), progress: steps.progress)
-                var recorded = steps.steps
-                recorded["media_id"] = nil
-                // Sent "an hour later" than it was: the post made before that time does not match.
-                recorded["publish_sent_at"] = String(Int(Date().timeIntervalSince1970) + 3600)
-                let next = RecordingProgress(steps: recorded)
-                let outcome = await adapter.publish(Self.request(steps: recorded), progress: next.progress)
-                #expect(outcome == .published(platformPostID: nil, url: nil))
-                #expect(next.recordedKeys.isEmpty)
-                #expect(next.publicSteps == 0)
-                #expect(server.store.count == 1)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder)
+            Self.failNextPublish(server, .breakConnection(afterHandling: true))
+            let (_, steps) = await adapter.publishRecording(Self.request())
+            var recorded = steps.steps(without: "media_id")
+            // Sent "an hour later" than it was: the post made before that time does not match.
+            recorded["publish_sent_at"] = String(Int(Date().timeIntervalSince1970) + 3600)
+            let (outcome, next) = await adapter.publishRecording(Self.request(steps: recorded))
+            #expect(outcome == .published(platformPostID: nil, url: nil))
+            #expect(next.recordedKeys.isEmpty)
+            #expect(next.publicSteps == 0)
+            #expect(server.store.count == 1)
         }
     }
 
     @Test func aPublishRequestLostBeforeHandlingIsAnUnknownOutcome() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                Self.failNextPublish(server, .breakConnection(afterHandling: false))
-                let outcome = await adapter.publish(Self.request())
-                let error = try #require(F.error(outcome))
-                #expect(error.code == .unknownOutcome)
-                #expect(!error.isRetryable)
-                #expect(server.store.count == 0)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder)
+            Self.failNextPublish(server, .breakConnection(afterHandling: false))
+            let outcome = await adapter.publish(Self.request())
+            try F.requireFailure(outcome, .unknownOutcome, retryable: false)
+            #expect(server.store.count == 0)
         }
     }
 
     // MARK: - Errors and tokens
 
     @Test func anExpiredTokenIsAuthExpiredNamingTheAccountWithoutTheToken() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder, token: "sandbox-expired-token")
-                let outcome = await adapter.publish(Self.request())
-                let error = try #require(F.error(outcome))
-                #expect(error.code == .authExpired)
-                #expect(!error.isRetryable)
-                #expect(error.platformCode == "190/463")
-                #expect(error.message.contains("'th'"))
-                #expect(!error.message.contains("sandbox-expired-token"))
-                #expect(server.store.count == 0)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder, token: "sandbox-expired-token")
+            let outcome = await adapter.publish(Self.request())
+            let error = try F.requireFailure(outcome, .authExpired, retryable: false, platformCode: "190/463")
+            #expect(error.message.contains("'th'"))
+            #expect(!error.message.contains("sandbox-expired-token"))
+            #expect(server.store.count == 0)
         }
     }
 
     @Test func aTokenNearExpiryIsRefreshedAndWrittenBack() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let soon = String(Int(Date().timeIntervalSince1970) + 3600)
-                let adapter = try Self.adapter(base: base, http: http, folder: folder, expiresAt: soon)
-                let outcome = await adapter.publish(Self.request())
-                #expect(F.error(outcome) == nil)
-                let saved = try Credentials.load(path: folder + "/threads.yaml")
-                #expect(saved["access_token"] == "sandbox-token-refreshed-1")
-                let expiresAt = try #require(saved["expires_at"].flatMap(Double.init))
-                #expect(expiresAt > Date().timeIntervalSince1970 + 50 * 24 * 3600)
-                #expect(server.store.count == 1)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let soon = String(Int(Date().timeIntervalSince1970) + 3600)
+            let adapter = try Self.adapter(base: base, http: http, folder: folder, expiresAt: soon)
+            let outcome = await adapter.publish(Self.request())
+            #expect(F.error(outcome) == nil)
+            let saved = try Credentials.load(path: folder + "/threads.yaml")
+            #expect(saved["access_token"] == "sandbox-token-refreshed-1")
+            let expiresAt = try #require(saved["expires_at"].flatMap(Double.init))
+            #expect(expiresAt > Date().timeIntervalSince1970 + 50 * 24 * 3600)
+            #expect(server.store.count == 1)
         }
     }
 
     @Test func aRefusedTokenIsRefreshedOnceWrittenBackAndThePublishRepeated() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder, token: "sandbox-stale-token")
-                async let first = adapter.publish(Self.request(text: "one"))
-                async let second = adapter.publish(Self.request(text: "two"))
-                let outcomes = await [first, second]
-                #expect(outcomes.allSatisfy { F.error($0) == nil })
-                #expect(server.store.count == 2)
-                // Both attempts were refused; one refresh served them (a second would have saved `-2`).
-                let saved = try MetaTokenFixture.savedPrivately(folder + "/threads.yaml")
-                #expect(saved["access_token"] == "sandbox-token-refreshed-1")
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder, token: "sandbox-stale-token")
+            async let first = adapter.publish(Self.request(text: "one"))
+            async let second = adapter.publish(Self.request(text: "two"))
+            let outcomes = await [first, second]
+            #expect(outcomes.allSatisfy { F.error($0) == nil })
+            #expect(server.store.count == 2)
+            // Both attempts were refused; one refresh served them (a second would have saved `-2`).
+            let saved = try MetaTokenFixture.savedPrivately(folder + "/threads.yaml")
+            #expect(saved["access_token"] == "sandbox-token-refreshed-1")
         }
     }
 
     @Test func aRateLimitAnswerCarriesRetryAfter() async throws {
-        try await withSandbox { server, base, http in
-            try await Self.withFolder { folder in
-                let adapter = try Self.adapter(base: base, http: http, folder: folder)
-                server.faults.replace(with: SandboxFaults([
-                    SandboxFaultRule(
-                        pathPrefix: "/graph.threads.net/v1.0/1789/threads", count: 1,
-                        action: .rateLimited(retryAfterSeconds: 42))
-                ]))
-                let error = try #require(F.error(await adapter.publish(Self.request())))
-                #expect(error.code == .rateLimit)
-                #expect(error.retryAfter == 42)
-            }
+        try await withSandboxAndFolder { server, base, http, folder in
+            let adapter = try Self.adapter(base: base, http: http, folder: folder)
+            server.faults.replace(with: .once(
+                "/graph.threads.net/v1.0/1789/threads", .rateLimited(retryAfterSeconds: 42)))
+            try F.requireFailure(await adapter.publish(Self.request()), .rateLimit, retryAfter: 42)
         }
     }
 
     /// Error bodies as the Graph API error-handling reference shows them.
     @Test func graphErrorObjectsAreClassifiedByCodeNotText() {
         func classify(_ status: Int, _ body: String, headers: [HTTPHeader] = []) -> SpoolpostError {
-            GraphAPIError.classify(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), service: "t")
+            GraphAPIError.classify(F.response(status, body, headers: headers), service: "t")
         }
         let expired = classify(
             400,
@@ -467,18 +373,14 @@ import Testing
     static func check(
         text: String?, mediaTypes: [String?] = [], type: String? = "post", replyTo: String? = nil
     ) -> TargetCheck {
-        var options: [String: YAMLNode] = [:]
-        if let replyTo { options["reply_to"] = F.node(replyTo) }
-        let target = PostTarget(index: 0, platform: .threads, account: "th", type: type, options: options)
-        let media = mediaTypes.indices.map { MediaReference(source: .url("https://cdn.example.com/\($0)")) }
-        return TargetCheck(
-            manifest: Manifest(id: "p", text: text, media: media, scheduleAt: nil, targets: [target]), target: target,
+        F.check(
+            .threads, account: "th", type: type, options: replyTo.map { ["reply_to": F.node($0)] } ?? [:], text: text,
             mediaTypes: mediaTypes)
     }
 
     @Test func validationChecksTextLengthMediaCountsKindsAndType() async throws {
         try await withHTTPClient { http in
-            try await Self.withFolder { folder in
+            try await withTemporaryDirectory { folder in
                 let adapter = try Self.adapter(base: "http://127.0.0.1:1", http: http, folder: folder)
                 #expect(adapter.problems(with: Self.check(text: String(repeating: "a", count: 500))).isEmpty)
                 #expect(adapter.problems(with: Self.check(text: String(repeating: "a", count: 501))).map(\.field) == ["text"])
@@ -501,7 +403,7 @@ import Testing
 
     @Test func theRegistryBuildsAThreadsAdapterFromTheCredentialsFile() async throws {
         try await withHTTPClient { http in
-            try await Self.withFolder { folder in
+            try await withTemporaryDirectory { folder in
                 try Credentials.save(path: folder + "/th.yaml", values: ["access_token": "t"])
                 let configuration = Configuration(accounts: [
                     "th": F.account("th", platform: .threads, credentials: "th.yaml", ["user_id": "1789"])

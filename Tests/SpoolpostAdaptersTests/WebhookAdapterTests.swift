@@ -83,10 +83,8 @@ import Testing
             let wrong = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: Array("guess".utf8), http: http)
             let unsigned = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: nil, http: http)
             for adapter in [wrong, unsigned] {
-                let error = try #require(F.error(await adapter.publish(F.request())))
-                #expect(error.code == .authExpired)
-                #expect(!error.isRetryable)
-                #expect(error.platformCode == "401")
+                let error = try F.requireFailure(
+                    await adapter.publish(F.request()), .authExpired, retryable: false, platformCode: "401")
                 #expect(!error.message.contains("s3cret"))
                 #expect(!error.message.contains("guess"))
             }
@@ -95,14 +93,11 @@ import Testing
     }
 
     @Test func unavailableWithRetryAfterIsRetryable() async throws {
-        let faults = SandboxFaults([SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .unavailable(retryAfterSeconds: 7))])
+        let faults = SandboxFaults.once("/webhook/", .unavailable(retryAfterSeconds: 7))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: nil, http: http)
-            let error = try #require(F.error(await adapter.publish(F.request())))
-            #expect(error.code == .serverError)
-            #expect(error.isRetryable)
-            #expect(error.retryAfter == 7)
-            #expect(error.platformCode == "503")
+            let error = try F.requireFailure(
+                await adapter.publish(F.request()), .serverError, retryable: true, platformCode: "503", retryAfter: 7)
             #expect(error.message.contains("webhook 'alice'"))
             #expect(server.store.count == 0)
             // The next attempt goes through.
@@ -111,23 +106,18 @@ import Testing
     }
 
     @Test func rateLimitedWithRetryAfterIsRetryable() async throws {
-        let faults = SandboxFaults([SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .rateLimited(retryAfterSeconds: 3))])
+        let faults = SandboxFaults.once("/webhook/", .rateLimited(retryAfterSeconds: 3))
         try await withSandbox(SandboxConfiguration(faults: faults)) { _, base, http in
             let adapter = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: nil, http: http)
-            let error = try #require(F.error(await adapter.publish(F.request())))
-            #expect(error.code == .rateLimit)
-            #expect(error.isRetryable)
-            #expect(error.retryAfter == 3)
+            try F.requireFailure(await adapter.publish(F.request()), .rateLimit, retryable: true, retryAfter: 3)
         }
     }
 
     @Test func unprocessableContentIsPermanent() async throws {
-        let faults = SandboxFaults([SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .status(422))])
+        let faults = SandboxFaults.once("/webhook/", .status(422))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: nil, http: http)
-            let error = try #require(F.error(await adapter.publish(F.request())))
-            #expect(error.code == .rejected)
-            #expect(!error.isRetryable)
+            let error = try F.requireFailure(await adapter.publish(F.request()), .rejected, retryable: false)
             #expect(error.retryAfter == nil)
             #expect(error.platformCode == "422")
             #expect(error.message.contains("HTTP 422"))
@@ -136,9 +126,7 @@ import Testing
     }
 
     @Test func aConnectionBrokenBeforeHandlingIsARetryableConnectionError() async throws {
-        let faults = SandboxFaults([
-            SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .breakConnection(afterHandling: false)),
-        ])
+        let faults = SandboxFaults.once("/webhook/", .breakConnection(afterHandling: false))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: nil, http: http)
             let error = try #require(F.error(await adapter.publish(F.request())))
@@ -150,14 +138,10 @@ import Testing
     }
 
     @Test func aConnectionBrokenAfterHandlingIsRetryableAndTheReceiverKeptOnePost() async throws {
-        let faults = SandboxFaults([
-            SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .breakConnection(afterHandling: true)),
-        ])
+        let faults = SandboxFaults.once("/webhook/", .breakConnection(afterHandling: true))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: nil, http: http)
-            let error = try #require(F.error(await adapter.publish(F.request())))
-            #expect(error.code == .connection)
-            #expect(error.isRetryable)
+            try F.requireFailure(await adapter.publish(F.request()), .connection, retryable: true)
             #expect(server.store.count == 1)
             #expect(server.store.all.first?.idempotencyKey == "launch-1:1")
         }
@@ -225,9 +209,7 @@ import Testing
             defer { http.shutdown() }
             let url = "http://127.0.0.1:\(port)/hook"
             let adapter = WebhookAdapter(account: "alice", url: url, secret: nil, timeout: 20, http: http)
-            let error = try #require(F.error(await adapter.publish(F.request())))
-            #expect(error.code == .connection)
-            #expect(error.isRetryable)
+            let error = try F.requireFailure(await adapter.publish(F.request()), .connection, retryable: true)
             #expect(error.message.contains("webhook 'alice'"))
         }
     }

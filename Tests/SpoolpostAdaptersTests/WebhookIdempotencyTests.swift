@@ -12,9 +12,7 @@ import Testing
 
     @Test
     func aRetryAfterALostAnswerFindsThePostAlreadyStored() async throws {
-        let faults = SandboxFaults([
-            SandboxFaultRule(pathPrefix: "/webhook/", count: 1, action: .breakConnection(afterHandling: true)),
-        ])
+        let faults = SandboxFaults.once("/webhook/", .breakConnection(afterHandling: true))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = WebhookAdapter(account: "alice", url: base + "/webhook/alice", secret: nil, http: http)
             let first = await adapter.publish(F.request(attempt: 1))

@@ -7,35 +7,11 @@ import SpoolpostSandbox
 import Synchronization
 import Testing
 
-/// Temporary files for a test: a folder removed afterwards.
-struct TemporaryFolder {
-    let path: String
-
-    init() throws {
-        var template = Array((NSTemporaryDirectory() + "/spoolpost-test-XXXXXX").utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw CapturingServerError("mkdtemp failed")
-        }
-        path = String(cString: made)
-    }
-
-    func write(_ name: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws -> String {
-        let file = path + "/" + name
-        guard FileManager.default.createFile(atPath: file, contents: Data(bytes)), chmod(file, mode) == 0 else {
-            throw CapturingServerError("cannot write \(file)")
-        }
-        return file
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 @Suite struct XAdapterTests {
     typealias F = AdapterFixture
 
     static func credentials(_ folder: TemporaryFolder, _ values: [String: String]) throws -> Credentials {
-        let text = values.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: "\n")
-        return try Credentials.load(path: try folder.write("x.credentials", Array((text + "\n").utf8)))
+        try folder.credentials("x.credentials", values)
     }
 
     static func adapter(
@@ -57,13 +33,18 @@ struct TemporaryFolder {
         "token": "sandbox-access-token", "token_secret": "sandbox-token-secret",
     ]
 
+    /// The `thread:` option for `replies`, none when there are none.
+    static func threadOption(_ replies: [String]) -> [String: YAMLNode] {
+        if replies.isEmpty { return [:] }
+        return ["thread": YAMLNode(.sequence(replies.map(F.node)), mark: SourceMark(line: 1, column: 1))]
+    }
+
     static func request(
         text: String? = "Hello X", media: [PreparedMedia] = [], thread: [String] = [], steps: [String: String] = [:]
     ) -> PublishRequest {
-        var options: [String: YAMLNode] = [:]
-        if !thread.isEmpty { options["thread"] = YAMLNode(.sequence(thread.map(F.node)), mark: SourceMark(line: 1, column: 1)) }
-        return PublishRequest(
-            postID: "p1", target: PostTarget(index: 0, platform: .x, account: "xacct", type: "post", options: options),
+        PublishRequest(
+            postID: "p1",
+            target: PostTarget(index: 0, platform: .x, account: "xacct", type: "post", options: threadOption(thread)),
             text: text, media: media, attempt: 1, steps: steps)
     }
 
@@ -77,10 +58,6 @@ struct TemporaryFolder {
             localPath: path)
     }
 
-    static func json(_ post: SandboxReceivedPost) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(post.body)) as? [String: Any])
-    }
-
     // MARK: - Publishing
 
     @Test func aTextPostWithABearerTokenIsPublished() async throws {
@@ -90,8 +67,7 @@ struct TemporaryFolder {
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             #expect(adapter.platform == .x)
             #expect(!adapter.publicStepIsFirstRequest)
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request())
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.events == [.publicStep, .step("tweet.0", "x_000001")])
             let stored = try #require(server.store.posts(network: "x").first)
@@ -109,12 +85,8 @@ struct TemporaryFolder {
                 try Self.media(folder, "a.png", mime: "image/png", size: 2500, alt: "A chart"),
                 try Self.media(folder, "b.jpg", mime: "image/jpeg", size: 400),
             ]
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(media: media), progress: log.progress)
-            guard case .published(let id?, _) = outcome else {
-                Issue.record("not published: \(outcome)")
-                return
-            }
+            let (outcome, log) = await adapter.publishRecording(Self.request(media: media))
+            let id = try #require(F.published(outcome)?.id)
             #expect(id == "x_000001")
             #expect(log.values(of: "media.0.segment") == ["0", "1", "2"])
             #expect(log.values(of: "media.1.segment") == ["0"])
@@ -122,7 +94,7 @@ struct TemporaryFolder {
             #expect(log.values(of: "media.1.alt").isEmpty)
             let mediaIDs = [try #require(log.steps["media.0.id"]), try #require(log.steps["media.1.id"])]
             let stored = try #require(server.store.posts(network: "x").first)
-            let body = try Self.json(stored)
+            let body = try F.json(stored)
             #expect((body["media"] as? [String: Any])?["media_ids"] as? [String] == mediaIDs)
             // The public step comes after every upload step.
             #expect(log.events.firstIndex(of: .publicStep) == log.events.count - 2)
@@ -135,8 +107,7 @@ struct TemporaryFolder {
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             let video = try Self.media(folder, "v.mp4", mime: "video/mp4", size: 2100)
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(media: [video]), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request(media: [video]))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.values(of: "media.0.segment") == ["0", "1", "2"])
             #expect(log.values(of: "media.0.finalized") == ["1"])
@@ -150,9 +121,7 @@ struct TemporaryFolder {
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(
-                Self.request(text: "1/3", thread: ["2/3", "3/3"]), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request(text: "1/3", thread: ["2/3", "3/3"]))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(log.events == [
                 .publicStep, .step("tweet.0", "x_000001"), .publicStep, .step("tweet.1", "x_000002"),
@@ -160,7 +129,7 @@ struct TemporaryFolder {
             ])
             let posts = server.store.posts(network: "x")
             #expect(posts.map(\.text) == ["1/3", "2/3", "3/3"])
-            #expect(try posts.map { (try Self.json($0)["reply"] as? [String: String])?["in_reply_to_tweet_id"] }
+            #expect(try posts.map { (try F.json($0)["reply"] as? [String: String])?["in_reply_to_tweet_id"] }
                 == [nil, "x_000001", "x_000002"])
         }
     }
@@ -168,21 +137,15 @@ struct TemporaryFolder {
     @Test func aResumedThreadContinuesWithTheNextUnpostedReply() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let faults = SandboxFaults([
-            SandboxFaultRule(pathPrefix: "/api.x.com/2/tweets", method: "POST", skip: 2, count: 1, action: .status(503))
-        ])
+        let faults = SandboxFaults.once("/api.x.com/2/tweets", method: "POST", skip: 2, .status(503))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(Self.request(text: "a", thread: ["b", "c"]), progress: first.progress)
-            let error = try #require(F.error(failed))
-            #expect(error.code == .serverError)
-            #expect(error.isRetryable)
+            let (failed, first) = await adapter.publishRecording(Self.request(text: "a", thread: ["b", "c"]))
+            try F.requireFailure(failed, .serverError, retryable: true)
             #expect(first.steps == ["tweet.0": "x_000001", "tweet.1": "x_000002"])
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(
-                Self.request(text: "a", thread: ["b", "c"], steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(
+                Self.request(text: "a", thread: ["b", "c"], steps: first.steps))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(second.events == [.publicStep, .step("tweet.2", "x_000003")])
             #expect(server.store.posts(network: "x").map(\.text) == ["a", "b", "c"])
@@ -193,28 +156,23 @@ struct TemporaryFolder {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         // Requests to /media/upload/: 1 initialize, 2 append 0, 3 append 1 (broken), ...
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: "/api.x.com/2/media/upload/", method: "POST", skip: 2, count: 1,
-                action: .breakConnection(afterHandling: false))
-        ])
+        let faults = SandboxFaults.once(
+            "/api.x.com/2/media/upload/", method: "POST", skip: 2, .breakConnection(afterHandling: false))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             let image = try Self.media(folder, "a.png", mime: "image/png", size: 2500)
-            let first = RecordingProgress()
-            let failed = await adapter.publish(Self.request(media: [image]), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(Self.request(media: [image]))
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
             #expect(first.publicSteps == 0)
             #expect(first.values(of: "media.0.segment") == ["0"])
             let mediaID = try #require(first.steps["media.0.id"])
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(Self.request(media: [image], steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(Self.request(media: [image], steps: first.steps))
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
             #expect(second.values(of: "media.0.id").isEmpty)
             #expect(second.values(of: "media.0.segment") == ["1", "2"])
-            let body = try Self.json(try #require(server.store.posts(network: "x").first))
+            let body = try F.json(try #require(server.store.posts(network: "x").first))
             #expect((body["media"] as? [String: Any])?["media_ids"] as? [String] == [mediaID])
         }
     }
@@ -222,14 +180,10 @@ struct TemporaryFolder {
     @Test func aLostAnswerToThePostIsAnUnknownOutcome() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: "/api.x.com/2/tweets", method: "POST", count: 1, action: .breakConnection(afterHandling: true))
-        ])
+        let faults = SandboxFaults.once("/api.x.com/2/tweets", method: "POST", .breakConnection(afterHandling: true))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(Self.request(), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(Self.request())
             #expect(F.error(outcome)?.code == .unknownOutcome)
             #expect(log.events == [.publicStep])
             #expect(server.store.posts(network: "x").count == 1)
@@ -244,10 +198,9 @@ struct TemporaryFolder {
         try await withSandbox { _, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, Self.bearer))
             _ = await adapter.publish(Self.request(text: "same"))
-            let error = try #require(F.error(await adapter.publish(Self.request(text: "same"))))
-            #expect(error.code == .rejected)
-            #expect(!error.isRetryable)
-            #expect(error.platformCode == "403/about:blank")
+            let error = try F.requireFailure(
+                await adapter.publish(Self.request(text: "same")),
+                .rejected, retryable: false, platformCode: "403/about:blank")
             #expect(error.message.contains("duplicate content"))
         }
     }
@@ -283,9 +236,9 @@ struct TemporaryFolder {
             let credentials = try Self.credentials(
                 folder,
                 ["access_token": "sandbox-expired-token", "refresh_token": "used-up", "client_id": "sandbox-client"])
-            let error = try #require(F.error(await Self.adapter(base, http, credentials).publish(Self.request())))
-            #expect(error.code == .authExpired)
-            #expect(error.platformCode == "invalid_request")
+            let error = try F.requireFailure(
+                await Self.adapter(base, http, credentials).publish(Self.request()),
+                .authExpired, platformCode: "invalid_request")
             #expect(!error.message.contains("used-up"))
         }
     }
@@ -295,9 +248,8 @@ struct TemporaryFolder {
         defer { folder.remove() }
         try await withSandbox { _, base, http in
             let credentials = try Self.credentials(folder, ["access_token": "sandbox-expired-token"])
-            let error = try #require(F.error(await Self.adapter(base, http, credentials).publish(Self.request())))
-            #expect(error.code == .authExpired)
-            #expect(!error.isRetryable)
+            let error = try F.requireFailure(
+                await Self.adapter(base, http, credentials).publish(Self.request()), .authExpired, retryable: false)
             #expect(!error.message.contains("sandbox-expired-token"))
         }
     }
@@ -320,9 +272,8 @@ struct TemporaryFolder {
         defer { folder.remove() }
         try await withSandbox { _, base, http in
             let credentials = try Self.credentials(folder, ["access_token": "sandbox-rate-limited-token"])
-            let error = try #require(F.error(await Self.adapter(base, http, credentials).publish(Self.request())))
-            #expect(error.code == .rateLimit)
-            #expect(error.isRetryable)
+            let error = try F.requireFailure(
+                await Self.adapter(base, http, credentials).publish(Self.request()), .rateLimit, retryable: true)
             let wait = try #require(error.retryAfter)
             #expect(wait > 800 && wait <= 901)
         }
@@ -331,7 +282,7 @@ struct TemporaryFolder {
     @Test func documentedErrorBodiesAreClassifiedByTypeAndStatus() {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         func response(_ status: Int, _ body: String, _ headers: [HTTPHeader] = []) -> HTTPResponse {
-            HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
+            F.response(status, body, headers: headers)
         }
         let limited = XAdapter.classify(
             response(
@@ -400,12 +351,9 @@ struct TemporaryFolder {
     static func check(
         _ adapter: XAdapter, text: String?, mediaTypes: [String?] = [], thread: [String] = [], type: String? = "post"
     ) -> [TargetProblem] {
-        var options: [String: YAMLNode] = [:]
-        if !thread.isEmpty { options["thread"] = YAMLNode(.sequence(thread.map(F.node)), mark: SourceMark(line: 1, column: 1)) }
-        let target = PostTarget(index: 0, platform: .x, account: "xacct", type: type, options: options)
-        let media = mediaTypes.indices.map { MediaReference(source: .url("https://cdn.example.com/\($0)")) }
-        let manifest = Manifest(id: "m", text: text, media: media, scheduleAt: nil, targets: [target])
-        return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: mediaTypes))
+        adapter.problems(
+            with: F.check(
+                .x, account: "xacct", type: type, options: threadOption(thread), text: text, mediaTypes: mediaTypes))
     }
 
     @Test func validationChecksWeightedLengthThreadAndMediaMix() throws {
@@ -434,11 +382,5 @@ struct TemporaryFolder {
                 http: http)
             #expect(Self.check(premium, text: String(repeating: "a", count: 4000)).isEmpty)
         }
-    }
-
-    func withHTTPClientSync(_ body: (HTTPClient) throws -> Void) throws {
-        let http = try HTTPClient()
-        defer { http.shutdown() }
-        try body(http)
     }
 }

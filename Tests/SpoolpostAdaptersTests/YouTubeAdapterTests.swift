@@ -22,8 +22,7 @@ import Testing
     }
 
     static func credentials(_ folder: TemporaryFolder, _ values: [String: String]) throws -> Credentials {
-        let text = values.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: "\n")
-        return try Credentials.load(path: try folder.write("yt.credentials", Array((text + "\n").utf8)))
+        try folder.credentials("yt.credentials", values)
     }
 
     static func request(
@@ -56,8 +55,7 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(try Self.request(folder), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(try Self.request(folder))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             let session = try #require(log.steps["session"])
             #expect(session.hasPrefix(base + "/www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id="))
@@ -113,23 +111,19 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         // PUT 1 is chunk 0; PUT 2 (chunk 1) loses its connection before the server stores it.
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: "/www.googleapis.com/upload/youtube/v3/videos", method: "PUT", skip: 1, count: 1,
-                action: .breakConnection(afterHandling: false))
-        ])
+        let faults = SandboxFaults.once(
+            "/www.googleapis.com/upload/youtube/v3/videos", method: "PUT", skip: 1,
+            .breakConnection(afterHandling: false))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(try Self.request(folder), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(try Self.request(folder))
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
             #expect(first.publicSteps == 0)
             #expect(first.steps["offset"] == String(Self.chunk))
             #expect(server.store.posts(network: "youtube").isEmpty)
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(try Self.request(folder, steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(try Self.request(folder, steps: first.steps))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.values(of: "session").isEmpty)
             #expect(second.values(of: "offset") == [String(2 * Self.chunk)])
@@ -143,13 +137,10 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = RecordingProgress()
-            _ = await adapter.publish(try Self.request(folder), progress: first.progress)
+            let (_, first) = await adapter.publishRecording(try Self.request(folder))
             // As if the process died after the last chunk, before recording the video id.
-            var steps = first.steps
-            steps["video"] = nil
-            let second = RecordingProgress(steps: steps)
-            let outcome = await adapter.publish(try Self.request(folder, steps: steps), progress: second.progress)
+            let steps = first.steps(without: "video")
+            let (outcome, second) = await adapter.publishRecording(try Self.request(folder, steps: steps))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.events == [.step("video", "yt_000001")])
             #expect(server.store.posts(network: "youtube").count == 1)
@@ -177,21 +168,18 @@ import Testing
         defer { folder.remove() }
         try await withSandbox { server, base, http in
             let quota = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-quota-token"]))
-            let limited = try #require(F.error(await quota.publish(try Self.request(folder))))
-            #expect(limited.code == .rateLimit)
-            #expect(limited.platformCode == "403/quotaExceeded")
+            let limited = try F.requireFailure(
+                await quota.publish(try Self.request(folder)), .rateLimit, platformCode: "403/quotaExceeded")
             #expect((limited.retryAfter ?? 0) >= 60 && (limited.retryAfter ?? 0) <= 86400)
 
             let ok = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let invalid = try #require(F.error(await ok.publish(try Self.request(folder, title: "a <b> title"))))
-            #expect(invalid.code == .rejected)
-            #expect(invalid.platformCode == "400/invalidTitle")
-            #expect(!invalid.isRetryable)
+            try F.requireFailure(
+                await ok.publish(try Self.request(folder, title: "a <b> title")),
+                .rejected, retryable: false, platformCode: "400/invalidTitle")
 
             let expired = try Self.adapter(
                 base, http, try Self.credentials(folder, ["access_token": "sandbox-expired-token"]))
-            let auth = try #require(F.error(await expired.publish(try Self.request(folder))))
-            #expect(auth.code == .authExpired)
+            try F.requireFailure(await expired.publish(try Self.request(folder)), .authExpired)
             #expect(server.store.posts(network: "youtube").isEmpty)
         }
         let body = #"{"error":{"code":403,"message":"Rate exceeded.","errors":[{"message":"Rate exceeded.","#
@@ -233,11 +221,9 @@ import Testing
         func problems(_ options: [String: String], text: String? = nil, media: [String?] = ["video/mp4"], type: String = "video")
             -> [String?]
         {
-            let target = PostTarget(
-                index: 0, platform: .youtube, account: "yt", type: type, options: options.mapValues(F.node))
-            let references = media.indices.map { MediaReference(source: .url("https://cdn.example.com/\($0)")) }
-            let manifest = Manifest(id: "m", text: text, media: references, scheduleAt: nil, targets: [target])
-            return adapter.problems(with: TargetCheck(manifest: manifest, target: target, mediaTypes: media)).map(\.field)
+            let check = F.check(
+                .youtube, account: "yt", type: type, options: options.mapValues(F.node), text: text, mediaTypes: media)
+            return adapter.problems(with: check).map(\.field)
         }
         #expect(problems(["title": "Fine"]).isEmpty)
         #expect(problems([:]) == ["title"])
@@ -269,8 +255,7 @@ import Testing
         _ = try folder.write("cover.jpg", Self.jpeg)
         try await withSandbox { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let log = RecordingProgress()
-            let outcome = await adapter.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: log.progress)
+            let (outcome, log) = await adapter.publishRecording(try Self.request(folder, thumbnail: "cover.jpg"))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(Array(log.events.suffix(3)) == [.publicStep, .step("video", "yt_000001"), .step("thumbnail", "done")])
             #expect(server.store.posts(network: "youtube").count == 1)
@@ -291,15 +276,11 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         _ = try folder.write("cover.jpg", Self.jpeg)
-        let faults = SandboxFaults([
-            SandboxFaultRule(
-                pathPrefix: "/www.googleapis.com/upload/youtube/v3/thumbnails/set", method: "POST", count: 1,
-                action: .unavailable(retryAfterSeconds: 5))
-        ])
+        let faults = SandboxFaults.once(
+            "/www.googleapis.com/upload/youtube/v3/thumbnails/set", method: "POST", .unavailable(retryAfterSeconds: 5))
         try await withSandbox(SandboxConfiguration(faults: faults)) { server, base, http in
             let adapter = try Self.adapter(base, http, try Self.credentials(folder, ["access_token": "sandbox-token"]))
-            let first = RecordingProgress()
-            let failed = await adapter.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: first.progress)
+            let (failed, first) = await adapter.publishRecording(try Self.request(folder, thumbnail: "cover.jpg"))
             let error = try #require(F.error(failed))
             #expect(error.isRetryable)
             #expect(error.retryAfter == 5)
@@ -307,17 +288,15 @@ import Testing
             #expect(first.steps["video"] == "yt_000001")
             #expect(first.steps["thumbnail"] == nil)
 
-            let second = RecordingProgress(steps: first.steps)
-            let outcome = await adapter.publish(
-                try Self.request(folder, thumbnail: "cover.jpg", steps: first.steps), progress: second.progress)
+            let (outcome, second) = await adapter.publishRecording(
+                try Self.request(folder, thumbnail: "cover.jpg", steps: first.steps))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             #expect(second.events == [.step("thumbnail", "done")])
             #expect(server.store.posts(network: "youtube").count == 1)
 
             // Settled: a third attempt sends nothing at all.
-            let third = RecordingProgress(steps: second.steps)
-            let again = await adapter.publish(
-                try Self.request(folder, thumbnail: "cover.jpg", steps: second.steps), progress: third.progress)
+            let (again, third) = await adapter.publishRecording(
+                try Self.request(folder, thumbnail: "cover.jpg", steps: second.steps))
             #expect(again == outcome)
             #expect(third.events.isEmpty)
         }
@@ -330,8 +309,7 @@ import Testing
         try await withSandbox { server, base, http in
             let unverified = try Self.adapter(
                 base, http, try Self.credentials(folder, ["access_token": "sandbox-unverified-token"]))
-            let log = RecordingProgress()
-            let outcome = await unverified.publish(try Self.request(folder, thumbnail: "cover.jpg"), progress: log.progress)
+            let (outcome, log) = await unverified.publishRecording(try Self.request(folder, thumbnail: "cover.jpg"))
             #expect(outcome == .published(platformPostID: "yt_000001", url: "https://www.youtube.com/watch?v=yt_000001"))
             let note = try #require(log.steps["thumbnail"])
             #expect(note.hasPrefix("failed: 403/forbidden: "))

@@ -29,6 +29,11 @@ final class RecordingProgress: Sendable {
         }
     }
 
+    /// The recorded steps less `keys`: what a later attempt resumes from when this one died before recording them.
+    func steps(without keys: String...) -> [String: String] {
+        steps.filter { !keys.contains($0.key) }
+    }
+
     /// The values recorded under `key`, in order.
     func values(of key: String) -> [String] {
         events.compactMap { event in
