@@ -48,7 +48,9 @@ public actor SpoolEngine: Service {
 
     let spool: SpoolDirectory
     let committer: GroupCommitter
-    let adapters: AdapterRegistry
+    /// Replaced as a whole when the credentials are re-read (``reloadAdapters(_:)``); attempts in flight keep the
+    /// adapters they started with.
+    private(set) var adapters: AdapterRegistry
     /// Uploads and signs media; nil where no storage is set up (posts with `file:` or `gcs:` media then fail).
     let media: MediaStager?
     let settings: EngineSettings
@@ -115,6 +117,15 @@ public actor SpoolEngine: Service {
     }
 
     var configuration: Configuration { settings.configuration }
+
+    /// Builds the accounts' adapters again, off the cooperative pool (it reads the credentials files), and uses
+    /// them for every attempt from now on: how a re-authorised account's new token is taken up without a
+    /// restart. On failure the adapters in use stay, and the error says why.
+    public func reloadAdapters(
+        _ build: @escaping @Sendable () throws(SpoolpostError) -> AdapterRegistry
+    ) async throws(SpoolpostError) {
+        adapters = try await BlockingWork.run(build)
+    }
 
     // MARK: - Running
 

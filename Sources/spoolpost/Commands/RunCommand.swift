@@ -103,6 +103,9 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger)
         services.append(.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup))
         if !once {
+            services.append(.init(service: CredentialsReloadService(
+                engine: engine, configuration: loaded.configuration, baseDirectory: loaded.baseDirectory, http: http,
+                logger: logger)))
             let cleanup = MediaCleanup(spool: spool, stager: storage.stager(loaded, http: http), logger: logger)
             services.append(.init(service: MediaCleanupService(cleanup: cleanup)))
         }
