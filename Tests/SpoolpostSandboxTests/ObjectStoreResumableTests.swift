@@ -153,4 +153,27 @@ struct ObjectStoreResumableTests {
         #expect(held().isEmpty)
         await restarted.stop()
     }
+
+    @Test("A session started with x-goog-content-length-range refuses an object size outside it")
+    func sessionSizeRange() async throws {
+        try await withStore { store, http in
+            let client = store.client(http: http)
+            let headers = ["Content-Type": "video/mp4", "x-goog-resumable": "start", "x-goog-content-length-range": "10,20"]
+            let url = try client.signedURL(method: "POST", object: "bounded.mp4", expiration: 600, headers: headers)
+            let started = try await http.execute(HTTPRequest(
+                method: "POST", url: url, headers: headers.map { HTTPHeader(name: $0.key, value: $0.value) }))
+            #expect(started.status == 201)
+            let session = try #require(started.header("Location"))
+            func declare(_ total: Int) async throws -> HTTPResponse {
+                try await http.execute(HTTPRequest(
+                    method: "PUT", url: session, headers: [HTTPHeader(name: "Content-Range", value: "bytes */\(total)")]))
+            }
+            #expect(xmlCode(try await declare(25)) == "EntityTooLarge")
+            #expect(xmlCode(try await declare(5)) == "EntityTooSmall")
+            let path = try store.file(testBytes(15, seed: 4))
+            #expect(try await client.uploadChunk(session: session, file: path, offset: 0, length: 15, totalSize: 15)
+                == .complete)
+            #expect(try await client.head(object: "bounded.mp4")?.size == 15)
+        }
+    }
 }

@@ -33,6 +33,9 @@ struct UploadSession: Codable, Sendable, Hashable {
     var completed: Bool?
     /// The generation of the object the upload created.
     var generation: String?
+    /// `[min, max]` from the `x-goog-content-length-range` the session was started with: the object's size must
+    /// lie in it.
+    var sizeRange: [Int64]?
 }
 
 /// The store's files under its root:

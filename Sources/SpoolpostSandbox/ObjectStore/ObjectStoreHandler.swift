@@ -239,19 +239,22 @@ struct ObjectStoreHandler: Sendable {
             )
         }
         let now = configuration.clock().timeIntervalSince1970
-        let session = UploadSession(
+        let sizeRange = try Self.contentLengthRange(request)
+        var session = UploadSession(
             id: ObjectStoreDisk.randomHex(bytes: 16), bucket: bucket, object: name,
             contentType: request.headers[.contentType] ?? "application/octet-stream",
             created: now, expires: now + Double(configuration.sessionLifetime), totalSize: nil
         )
+        session.sizeRange = sizeRange.map { [$0.lowerBound, $0.upperBound] }
+        let created = session
         let disk = self.disk
         // A new session is the moment to drop the ones whose week is over (sessions are few; this is a listing).
         try await disk.perform {
             disk.removeExpiredSessions(now: now)
-            try disk.createSession(session)
+            try disk.createSession(created)
         }
         var headers = HTTPFields()
-        headers[.location] = "http://\(incoming.host)\(incoming.rawPath)?upload_id=\(session.id)"
+        headers[.location] = "http://\(incoming.host)\(incoming.rawPath)?upload_id=\(created.id)"
         headers[.contentLength] = "0"
         return Response(status: .created, headers: headers)
     }
@@ -295,6 +298,9 @@ struct ObjectStoreHandler: Sendable {
             contentRange = whole
         }
         if let total = contentRange.total {
+            if let bounds = session.sizeRange, bounds.count == 2, bounds[0] <= bounds[1] {
+                try Self.check(size: total, against: bounds[0]...bounds[1])
+            }
             if let known = session.totalSize, known != total {
                 throw GCSIncomingError.invalidArgument(
                     "The upload was declared as \(known) bytes; this request says \(total)."
