@@ -2,7 +2,7 @@
 /// fields, JSON bodies and URLs written inside other values.
 public enum PlanRedaction {
     /// What a secret is replaced with.
-    public static let placeholder = "‹redacted›"
+    public static let redacted = "‹redacted›"
 
     /// Parameter and field names whose values are secrets, compared in lower case. An upload session's id is one:
     /// its URI alone lets anyone write to the upload.
@@ -23,13 +23,13 @@ public enum PlanRedaction {
     public static func header(name: String, value: String) -> String {
         let lower = name.lowercased()
         if lower == "authorization" || lower == "proxy-authorization" {
-            guard let space = value.firstIndex(of: " ") else { return placeholder }
-            return value[..<space] + " " + placeholder
+            guard let space = value.firstIndex(of: " ") else { return redacted }
+            return value[..<space] + " " + redacted
         }
         if lower == "cookie" || lower.contains("signature") || lower.contains("token") || lower.contains("secret")
             || lower.contains("api-key")
         {
-            return placeholder
+            return redacted
         }
         return text(value)
     }
@@ -54,7 +54,7 @@ public enum PlanRedaction {
             guard !name.isEmpty, isSecret(name: name) else { continue }
             var end = index
             while end < bytes.count, !isValueEnd(bytes[end]) { end += 1 }
-            if end > index { output.append(contentsOf: placeholder.utf8) }
+            if end > index { output.append(contentsOf: redacted.utf8) }
             index = end
         }
         return String(decoding: output, as: UTF8.self)

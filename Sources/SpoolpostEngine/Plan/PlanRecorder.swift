@@ -84,7 +84,7 @@ public final class PlanRecorder: Sendable {
     private func shownField(_ field: PlannedRequest.Field) -> PlannedRequest.Field {
         PlannedRequest.Field(
             name: field.name,
-            value: PlanRedaction.isSecret(name: field.name) ? PlanRedaction.placeholder : shown(field.value))
+            value: PlanRedaction.isSecret(name: field.name) ? PlanRedaction.redacted : shown(field.value))
     }
 
     /// `a=1&b=2` decoded into fields.
@@ -136,7 +136,7 @@ public final class PlanRecorder: Sendable {
         case let object as [String: Any]:
             var result: [String: Any] = [:]
             for (key, member) in object {
-                result[key] = PlanRedaction.isSecret(name: key) && member is String ? PlanRedaction.placeholder : redactedJSON(member)
+                result[key] = PlanRedaction.isSecret(name: key) && member is String ? PlanRedaction.redacted : redactedJSON(member)
             }
             return result
         case let array as [Any]:
