@@ -17,6 +17,10 @@ struct PlanCommandTests {
               xx:
                 platform: x
                 credentials: x.yaml
+              fb2:
+                platform: facebook
+                page_id: "777"
+                credentials: fb.yaml
             """
         })
         let secrets = [
@@ -98,6 +102,20 @@ struct PlanCommandTests {
         let feedRequest = facebook[publicStep + 1]["request"] as? [String: Any]
         #expect(feedRequest?["url"] as? String == "\(base)/graph.facebook.com/v21.0/4242/feed")
         #expect(!json.output.contains("fb-secret-token-never-printed"))
+    }
+
+    @Test("two accounts of one network are each shown with their own base URL")
+    func twoAccountsOfOneNetwork() async throws {
+        let harness = try await harness()
+        defer { harness.stop() }
+        let post = harness.directory.appendingPathComponent("two.yaml")
+        try "id: plan-3\ntext: Two pages\ntargets:\n  - {platform: facebook, account: fb}\n  - {platform: facebook, account: fb2}\n"
+            .write(to: post, atomically: true, encoding: .utf8)
+        let result = try await harness.command(["plan", "--config", harness.configPath, post.path])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("POST http://127.0.0.1:\(harness.port)/graph.facebook.com/v21.0/4242/feed"))
+        #expect(result.output.contains("POST https://graph.facebook.com/v21.0/777/feed"))
+        #expect(harness.sandbox.faults.firedCount == 0)
     }
 
     @Test("plan refuses an invalid manifest with its line and exits 1")

@@ -10,20 +10,29 @@ public final class PlanRecorder: Sendable {
     private struct State {
         var section = ""
         var entries: [String: [PlanEntry]] = [:]
+        var rebasing: URLRebasing
     }
 
-    private let rebasing: URLRebasing
-    private let state = Mutex(State())
+    private let defaultRebasing: URLRebasing
+    private let state: Mutex<State>
 
-    /// - Parameter rebasing: turns the rehearsal's loopback URLs into the account's real ones.
+    /// - Parameter rebasing: turns the rehearsal's loopback URLs into the real ones, for sections that bring none.
     public init(rebasing: URLRebasing) {
-        self.rebasing = rebasing
+        defaultRebasing = rebasing
+        state = Mutex(State(rebasing: rebasing))
     }
 
-    /// Entries recorded from now on go to `section`.
-    public func begin(section: String) {
-        state.withLock { $0.section = section }
+    /// Entries recorded from now on go to `section`, their URLs rewritten by `rebasing` (one account's real
+    /// bases) or, without it, by the recorder's own.
+    public func begin(section: String, rebasing: URLRebasing? = nil) {
+        let chosen = rebasing ?? defaultRebasing
+        state.withLock {
+            $0.section = section
+            $0.rebasing = chosen
+        }
     }
+
+    private var rebasing: URLRebasing { state.withLock { $0.rebasing } }
 
     /// What was recorded in `section`, in order.
     public func entries(in section: String) -> [PlanEntry] {

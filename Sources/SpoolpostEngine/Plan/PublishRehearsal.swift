@@ -12,12 +12,18 @@ public struct PublishRehearsal: Sendable {
     public let recorder: PlanRecorder
     /// The spool's media folder, where target options such as a thumbnail are read from.
     public let mediaRoot: String?
+    /// Per account, how its requests are shown (its own real base URLs); others use the recorder's.
+    public let accountRebasing: [String: URLRebasing]
 
-    public init(adapters: AdapterRegistry, stager: MediaStager?, recorder: PlanRecorder, mediaRoot: String?) {
+    public init(
+        adapters: AdapterRegistry, stager: MediaStager?, recorder: PlanRecorder, mediaRoot: String?,
+        accountRebasing: [String: URLRebasing] = [:]
+    ) {
         self.adapters = adapters
         self.stager = stager
         self.recorder = recorder
         self.mediaRoot = mediaRoot
+        self.accountRebasing = accountRebasing
     }
 
     static let mediaSection = "media"
@@ -39,7 +45,7 @@ public struct PublishRehearsal: Sendable {
         }
         for target in manifest.targets {
             let section = "target \(target.index)"
-            recorder.begin(section: section)
+            recorder.begin(section: section, rebasing: accountRebasing[target.account])
             var plan = PlanReport.TargetPlan(target: target, entries: [], outcome: "")
             if report.mediaFailure != nil {
                 plan.outcome = "not sent: the media could not be staged"

@@ -70,11 +70,12 @@ final class RehearsalEnvironment {
             let standIns = try await seedStandIns(
                 &rehearsed, signer: signer, storeEndpoint: storeEndpoint, directory: directory, rebasing: &rebasing)
             try mapStorage(loaded: loaded, storeEndpoint: storeEndpoint, buckets: gcsBuckets, rebasing: &rebasing)
-            var configuration = loaded.configuration
-            configuration.accounts = try rehearsalAccounts(
-                for: manifest, loaded: loaded, sandboxBase: sandboxBase, directory: directory, rebasing: &rebasing)
             // Anything else on the sandbox (links the simulators hand out) is shown on its real host.
             rebasing.map(sandboxBase + "/", to: "https://")
+            var configuration = loaded.configuration
+            let (accounts, accountRebasing) = try rehearsalAccounts(
+                for: manifest, loaded: loaded, sandboxBase: sandboxBase, directory: directory, common: rebasing)
+            configuration.accounts = accounts
 
             let recorder = PlanRecorder(rebasing: rebasing)
             let http = try HTTPClient(configuration: .init(observer: { recorder.observe($0, $1) }))
@@ -85,7 +86,9 @@ final class RehearsalEnvironment {
                 http: http, mediaRoot: mediaRoot)
             return RehearsalEnvironment(
                 directory: directory, recorder: recorder,
-                rehearsal: PublishRehearsal(adapters: adapters, stager: stager, recorder: recorder, mediaRoot: mediaRoot),
+                rehearsal: PublishRehearsal(
+                    adapters: adapters, stager: stager, recorder: recorder, mediaRoot: mediaRoot,
+                    accountRebasing: accountRebasing),
                 manifest: rehearsed, standIns: standIns, recordingHTTP: http, servers: servers)
         } catch {
             for server in servers { server.cancel() }
@@ -186,11 +189,13 @@ final class RehearsalEnvironment {
     }
 
     /// Each account the manifest names, pointed at the sandbox's simulator of its network: its own settings
-    /// (ids, versions, limits) are kept, its base URLs are the simulator's, its credentials the sandbox's.
+    /// (ids, versions, limits) are kept, its base URLs are the simulator's, its credentials the sandbox's. Each
+    /// account gets its own rebasing (`common` plus its bases), so two accounts of one network with different
+    /// base URLs are each shown with their own.
     private static func rehearsalAccounts(
         for manifest: Manifest, loaded: LoadedConfiguration, sandboxBase: String, directory: String,
-        rebasing: inout URLRebasing
-    ) throws -> [String: AccountConfig] {
+        common: URLRebasing
+    ) throws -> ([String: AccountConfig], [String: URLRebasing]) {
         let standard = (directory as NSString).appendingPathComponent("credentials.yaml")
         let oauth1 = (directory as NSString).appendingPathComponent("credentials-oauth1.yaml")
         let webhookSecret = (directory as NSString).appendingPathComponent("credentials-webhook.yaml")
@@ -206,7 +211,9 @@ final class RehearsalEnvironment {
         }
         let sandboxAccounts = LoadedConfiguration.sandboxAccounts(base: sandboxBase)
         var accounts: [String: AccountConfig] = [:]
+        var rebasings: [String: URLRebasing] = [:]
         for name in Set(manifest.targets.map(\.account)) {
+            var rebasing = common
             guard var account = loaded.configuration.accounts[name],
                 let simulated = sandboxAccounts.first(where: { $0.platform == account.platform })
             else { continue }
@@ -229,7 +236,8 @@ final class RehearsalEnvironment {
                 account.credentialsPath = real?["consumer_key"] != nil ? oauth1 : standard
             }
             accounts[name] = account
+            rebasings[name] = rebasing
         }
-        return accounts
+        return (accounts, rebasings)
     }
 }
