@@ -5,8 +5,9 @@ SWIFT ?= swift
 BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config openssl
 BENCH_ARGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run test bench install clean
 
 all: build
 
@@ -28,6 +29,13 @@ release: deps
 run: release
 	./.build/release/spoolpost run --spool spool
 
+# A release binary with the Swift runtime linked in, so the machine it runs on needs only the system libraries
+# (libcurl4, libssl3, libyaml-0-2), not a Swift toolchain. Built apart from .build/ (`--static-swift-stdlib`
+# changes every object).
+install: deps
+	$(SWIFT) build -c release --static-swift-stdlib --build-path .build-install
+	install -D -s -m 0755 .build-install/release/spoolpost $(DESTDIR)$(PREFIX)/bin/spoolpost
+
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
@@ -36,4 +44,4 @@ bench: release
 	python3 bench/bench.py --binary ./.build/release/spoolpost $(BENCH_ARGS)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-install
