@@ -13,7 +13,8 @@ struct PlanCommand: AsyncParsableCommand {
             against the built-in simulator of its network, inside this process, and the media goes to a \
             throwaway object store: the requests shown are the ones the real code makes, printed with the \
             account's real URLs and with tokens, signatures and keys hidden. Ids in later requests are the \
-            simulator's. The account's credentials are never read, so token refreshes do not appear.
+            simulator's. The accounts' tokens are never used (the simulators get the sandbox's; for an X account, \
+            only whether its credentials are OAuth 1.0a keys is looked at), so token refreshes do not appear.
             """
     )
 
