@@ -8,7 +8,8 @@ import SpoolpostSandbox
 
 /// What `spoolpost plan` runs a post against: the sandbox's simulators and a throwaway object store, on
 /// loopback ports of this process, with every account and the storage pointed at them and a recorder that
-/// shows their requests with the real URLs. Nothing here reads the accounts' real credentials.
+/// shows their requests with the real URLs. The accounts' tokens are never used (an X account's credentials file is
+/// read only to tell OAuth 1.0a keys from an OAuth 2.0 token).
 final class RehearsalEnvironment {
     let directory: String
     let recorder: PlanRecorder
