@@ -231,7 +231,8 @@ final class RehearsalEnvironment {
                 // The signature header still shows (redacted) when the real account signs its posts.
                 account.credentialsPath = account.credentialsPath == nil ? nil : webhookSecret
             } else {
-                let real = account.credentialsPath.flatMap {
+                // X signs with OAuth 1.0a keys or sends an OAuth 2.0 token: the plan shows the same kind.
+                let real = account.platform != .x ? nil : account.credentialsPath.flatMap {
                     try? Credentials.load(path: LoadedConfiguration.resolve($0, against: loaded.baseDirectory))
                 }
                 account.credentialsPath = real?["consumer_key"] != nil ? oauth1 : standard
