@@ -20,13 +20,6 @@ import Testing
         }
     }
 
-    private func credentials(_ values: [String: String]) throws -> Credentials {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quota-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = folder + "/credentials.yaml"
-        try Credentials.save(path: path, values: values)
-        return try Credentials.load(path: path)
-    }
 
     private func account(_ platform: Platform, _ credentials: Credentials, _ settings: [String: String]) -> AccountConfig {
         AccountConfig(
@@ -41,9 +34,11 @@ import Testing
     }
 
     @Test func xsLastCallInTheWindowPausesTheAccountUntilTheReset() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
         try await withSandbox { server, base, http in
             let settings = ["api_base": base + "/api.x.com/2", "upload_base": base + "/api.x.com/2"]
-            let spent = try credentials(["access_token": "sandbox-last-call-token"])
+            let spent = try folder.credentials("spent.yaml", ["access_token": "sandbox-last-call-token"])
             let adapter = try XAdapter(account: account(.x, spent, settings), credentials: spent, http: http)
             let log = PauseLog()
             let before = Date()
@@ -58,7 +53,7 @@ import Testing
             #expect(pause.reason.contains("rate limit"))
 
             // With room left in the window, nothing is paused.
-            let fresh = try credentials(["access_token": "sandbox-token"])
+            let fresh = try folder.credentials("fresh.yaml", ["access_token": "sandbox-token"])
             let other = try XAdapter(account: account(.x, fresh, settings), credentials: fresh, http: http)
             let quiet = PauseLog()
             _ = await other.publish(request(.x, text: "plenty left"), progress: quiet.progress)
@@ -68,9 +63,11 @@ import Testing
     }
 
     @Test func metasUsageHeadersOnASuccessPauseTheAccountForTheTimeTheyGive() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
         try await withSandbox { server, base, http in
             let settings = ["page_id": "42", "api_base": base + "/graph.facebook.com/v21.0"]
-            let busy = try credentials(["access_token": "sandbox-token-busy"])
+            let busy = try folder.credentials("busy.yaml", ["access_token": "sandbox-token-busy"])
             let adapter = try FacebookAdapter(account: account(.facebook, busy, settings), credentials: busy, http: http)
             let log = PauseLog()
             let before = Date()
@@ -84,7 +81,7 @@ import Testing
             #expect(pause.until >= before.addingTimeInterval(899) && pause.until < before.addingTimeInterval(960))
             #expect(server.store.count == 1)
 
-            let fresh = try credentials(["access_token": "sandbox-token"])
+            let fresh = try folder.credentials("fresh.yaml", ["access_token": "sandbox-token"])
             let other = try FacebookAdapter(account: account(.facebook, fresh, settings), credentials: fresh, http: http)
             let quiet = PauseLog()
             _ = await other.publish(request(.facebook, text: "no headers"), progress: quiet.progress)
