@@ -42,4 +42,22 @@ struct CommandLineTests {
         let status = try await harness.command(["status", "--config", harness.configPath, "--json", "post-7"])
         #expect(status.output.contains("\"status\" : \"CANCELLED\""))
     }
+
+    @Test("status shows the accounts a network paused, until when and why")
+    func statusShowsPausedAccounts() async throws {
+        let harness = try await DaemonHarness()
+        defer { harness.stop() }
+        #expect(try await harness.command(["init", harness.directory.path]).status == 0)
+        let accounts = harness.spool.appendingPathComponent("accounts")
+        try FileManager.default.createDirectory(at: accounts, withIntermediateDirectories: true)
+        try "account: hooks\nnot_before: \"2099-01-01T00:00:00Z\"\nreason: \"429, Retry-After 3600\"\n"
+            .write(to: accounts.appendingPathComponent("hooks.not-before"), atomically: true, encoding: .utf8)
+        try "account: old\nnot_before: \"2001-01-01T00:00:00Z\"\nreason: over\n"
+            .write(to: accounts.appendingPathComponent("old.not-before"), atomically: true, encoding: .utf8)
+        let status = try await harness.command(["status", "--config", harness.configPath])
+        #expect(status.status == 0, "\(status.errors)")
+        #expect(status.output.contains("account hooks paused by its network until 2099-01-01T00:00:00"))
+        #expect(status.output.contains("429, Retry-After 3600"))
+        #expect(!status.output.contains("account old"))
+    }
 }

@@ -23,6 +23,11 @@ import Testing
         #expect(loaded.keys.sorted() == ["fb"])
         #expect(loaded["fb"].map { Int($0.timeIntervalSince1970) } == 1_800_000_600)
         #expect(try FileManager.default.contentsOfDirectory(atPath: pauses.folder) == ["fb.not-before"])
+        let shown = pauses.inForce(now: now)
+        #expect(shown.map(\.account) == ["fb"])
+        #expect(shown.first?.reason == "code 32")
+        #expect(pauses.inForce(now: now.addingTimeInterval(600)).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pauses.folder) == ["fb.not-before"])
     }
 
     @Test func removeExpiredKeepsPausesInForce() throws {

@@ -17,7 +17,7 @@ public struct AccountPauses: Sendable {
     /// `ls accounts/` shows only the accounts that are waiting.
     public func load(now: Date) -> [String: Date] {
         var pauses: [String: Date] = [:]
-        for (account, date) in recorded() {
+        for (account, date, _) in recorded() {
             if date > now {
                 pauses[account] = date
             } else {
@@ -29,18 +29,25 @@ public struct AccountPauses: Sendable {
 
     /// Removes the files of pauses that are over at `now`.
     public func removeExpired(now: Date) {
-        for (account, date) in recorded() where date <= now { remove(account: account) }
+        for (account, date, _) in recorded() where date <= now { remove(account: account) }
     }
 
-    /// Every readable pause file: account and time. Unreadable ones are left alone for a person to look at.
-    private func recorded() -> [(String, Date)] {
+    /// The pauses in force at `now`, by account, with the reason the network gave; nothing is removed (for
+    /// `spoolpost status`, which only reads).
+    public func inForce(now: Date) -> [(account: String, until: Date, reason: String)] {
+        recorded().filter { $0.1 > now }.map { (account: $0.0, until: $0.1, reason: $0.2) }
+            .sorted { $0.account < $1.account }
+    }
+
+    /// Every readable pause file: account, time and reason. Unreadable ones are left alone for a person to look at.
+    private func recorded() -> [(String, Date, String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(Self.suffix) }.compactMap { name in
             guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)),
                 let root = try? YAMLLoader.load(Array(data)), let text = root["not_before"]?.scalar,
                 let date = RFC3339.parse(text)
             else { return nil }
-            return (String(name.dropLast(Self.suffix.count)), date)
+            return (String(name.dropLast(Self.suffix.count)), date, root["reason"]?.scalar ?? "")
         }
     }
 

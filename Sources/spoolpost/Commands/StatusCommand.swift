@@ -33,6 +33,10 @@ struct StatusCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        let pauses = AccountPauses(spoolRoot: loaded.spoolRoot).inForce(now: Date())
+        for pause in pauses {
+            print("account \(pause.account) paused by its network until \(RFC3339.format(pause.until)): \(pause.reason)")
+        }
         if entries.isEmpty {
             print("the spool \(loaded.spoolRoot) is empty")
             return
