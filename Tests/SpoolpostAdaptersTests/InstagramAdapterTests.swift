@@ -333,6 +333,25 @@ import Testing
         }
     }
 
+    @Test func withInstagramLoginATokenNearItsExpiryIsRefreshedBeforeUse() async throws {
+        try await withStandardMedia { media in
+            try await withSandboxAndFolder { server, base, http, folder in
+                let file = folder + "/ig.yaml"
+                let soon = String(Int(Date().timeIntervalSince1970) + 3 * 24 * 3600)
+                let adapter = try Self.tokenAdapter(
+                    base: base, http: http, file: file, ["access_token": "sandbox-token", "expires_at": soon],
+                    ["login": "instagram", "api_base": base + "/graph.instagram.com/v21.0", "oauth_base": base + "/graph.instagram.com"])
+                let outcome = await adapter.publish(Self.request(media: [(media.url("/a.jpg"), "image/jpeg")]))
+                #expect(outcome == .published(platformPostID: "ig_000001", url: base + "/posts/ig_000001"))
+                let saved = try MetaTokenFixture.savedPrivately(file)
+                #expect(saved["access_token"] == "sandbox-ig-refreshed-1")
+                // Instagram Login's long-lived tokens last 60 days from the refresh.
+                #expect(saved["expires_at"].flatMap(Double.init).map { $0 > Date().timeIntervalSince1970 + 50 * 86_400 } == true)
+                #expect(server.store.count == 1)
+            }
+        }
+    }
+
     @Test func aRefusedRefreshIsAuthExpiredNamingTheAccount() async throws {
         try await withStandardMedia { media in
             try await withSandboxAndFolder { server, base, http, folder in
