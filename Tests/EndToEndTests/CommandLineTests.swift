@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 @Suite("spoolpost commands", .serialized)
@@ -59,5 +60,41 @@ struct CommandLineTests {
         #expect(status.output.contains("account hooks paused by its network until 2099-01-01T00:00:00"))
         #expect(status.output.contains("429, Retry-After 3600"))
         #expect(!status.output.contains("account old"))
+    }
+
+    @Test("init's sample config is valid, and so is every commented-out account, storage and sandbox block in it")
+    func sampleConfigIsValidEvenUncommented() async throws {
+        let harness = try await DaemonHarness()
+        defer { harness.stop() }
+        let folder = harness.directory.appendingPathComponent("fresh")
+        #expect(try await harness.command(["init", folder.path]).status == 0)
+        let sample = try String(contentsOf: folder.appendingPathComponent("spoolpost.yaml"), encoding: .utf8)
+        let post = folder.appendingPathComponent("example-post.yaml").path
+        #expect(try await harness.command(["validate", "--config", folder.appendingPathComponent("spoolpost.yaml").path, post]).status == 0)
+
+        // Uncommented, the examples must still be a config the daemon accepts, with every account's adapter built.
+        let uncommented = sample.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let hash = line.firstIndex(of: "#"), line[..<hash].allSatisfy({ $0 == " " }) else { return String(line) }
+            let body = line[line.index(after: hash)...].drop { $0 == " " }
+            let isSetting = body.contains(":") && !body.hasPrefix("The ") && !body.hasPrefix("spoolpost ")
+                && !body.hasPrefix("refreshed ")
+            return isSetting ? String(line[..<hash]) + String(line[line.index(after: hash)...].dropFirst()) : String(line)
+        }.joined(separator: "\n")
+        let full = folder.appendingPathComponent("full.yaml")
+        try uncommented.write(to: full, atomically: true, encoding: .utf8)
+        let secrets = folder.appendingPathComponent("secrets")
+        try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
+        for name in ["facebook", "instagram", "threads", "linkedin", "x", "youtube", "hooks"] {
+            let path = secrets.appendingPathComponent("\(name).yaml").path
+            try "access_token: t\nsecret: s\n".write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o600)
+        }
+        let key = secrets.appendingPathComponent("gcs-service-account.json").path
+        try FileManager.default.copyItem(
+            atPath: conformanceDirectory.appendingPathComponent("test_service_account.json").path, toPath: key)
+        chmod(key, 0o600)
+        let result = try await harness.command(["validate", "--config", full.path, post])
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        #expect(!result.errors.contains("warning"), "\(result.errors)")
     }
 }

@@ -32,7 +32,7 @@ final class CLIFolder {
     }
 }
 
-private let conformanceDirectory = URL(fileURLWithPath: #filePath)
+let conformanceDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("shared/conformance/gcs")
 

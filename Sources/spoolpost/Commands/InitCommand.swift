@@ -62,6 +62,37 @@ enum SampleFiles {
             platform: webhook
             url: http://127.0.0.1:8088/webhook/hooks   # `spoolpost sandbox` listens there
             # credentials: secrets/hooks.yaml          # mode 0600, holding `secret: ...` to sign requests
+          # The networks (README, "The networks", says how to get each token). Credentials files are mode 0600;
+          # refreshed tokens are written back to them.
+          # acme-page:
+          #   platform: facebook
+          #   page_id: "1234567890"
+          #   credentials: secrets/facebook.yaml     # access_token (a Page token); client_id, client_secret
+          # acme-insta:
+          #   platform: instagram
+          #   user_id: "17841400000000000"           # the professional account's id
+          #   login: facebook                        # or instagram (Instagram Login tokens)
+          #   credentials: secrets/instagram.yaml
+          # acme-threads:
+          #   platform: threads
+          #   user_id: "1234567890"
+          #   credentials: secrets/threads.yaml      # access_token, expires_at
+          # acme-linkedin:
+          #   platform: linkedin
+          #   author: urn:li:organization:1234567    # or urn:li:person:...
+          #   credentials: secrets/linkedin.yaml     # access_token; refresh_token, client_id, client_secret
+          # acme-x:
+          #   platform: x
+          #   credentials: secrets/x.yaml            # OAuth 2.0 tokens, or OAuth 1.0a consumer_key/... keys
+          # acme-youtube:
+          #   platform: youtube
+          #   credentials: secrets/youtube.yaml      # access_token, refresh_token, client_id, client_secret
+        # storage:                     # without it, media goes to the embedded store under spool/store/
+        #   bucket: acme-media
+        #   service_account_key: secrets/gcs-service-account.json
+        # sandbox:                     # faults the built-in sandbox injects (used when no accounts are set)
+        #   faults:
+        #     - {path: /webhook/, count: 2, fault: rate_limited, retry_after: 5s}
         """ + "\n"
 
     static let manifest = """
