@@ -77,8 +77,10 @@ public final class PlanRecorder: Sendable {
     func plannedRequest(_ request: HTTPRequest, _ outcome: Result<HTTPResponse, HTTPClientError>) -> PlannedRequest {
         let parts = request.url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let query = parts.count > 1 ? Self.fields(String(parts[1]), plusIsSpace: false) : []
-        let headers = request.headers.map {
-            PlannedRequest.Field(name: $0.name, value: PlanRedaction.header(name: $0.name, value: rebasing.apply($0.value)))
+        let rebasing = self.rebasing
+        let headers = request.headers.map { header in
+            PlannedRequest.Field(
+                name: header.name, value: PlanRedaction.header(name: header.name, value: rebasing.apply(header.value)))
         }
         let answer: String
         switch outcome {
@@ -112,7 +114,8 @@ public final class PlanRecorder: Sendable {
 
     private func bodySummary(_ request: HTTPRequest) -> [String] {
         let contentType = request.headers.first { $0.name.lowercased() == "content-type" }?.value ?? ""
-        let essence = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let essence = contentType.split(separator: ";").first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         switch request.body {
         case .empty:
             return []
@@ -124,14 +127,17 @@ public final class PlanRecorder: Sendable {
                 return Self.fields(String(decoding: bytes, as: UTF8.self), plusIsSpace: true).map(shownField)
                     .map { "\($0.name)=\(Self.clipped($0.value))" }
             }
-            if essence.hasSuffix("json"), let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
+            if essence.hasSuffix("json"),
+                let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
                 let data = try? JSONSerialization.data(
-                    withJSONObject: redactedJSON(object), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+                    withJSONObject: redactedJSON(object),
+                    options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
             {
                 return [Self.clipped(String(decoding: data, as: UTF8.self))]
             }
             if essence.hasPrefix("multipart/") {
-                return ["\(bytes.count) bytes of \(essence), parts: " + Self.multipartNames(bytes).joined(separator: ", ")]
+                let parts = Self.multipartNames(bytes).joined(separator: ", ")
+                return ["\(bytes.count) bytes of \(essence), parts: \(parts)"]
             }
             if essence.hasPrefix("text/") {
                 return [Self.clipped(shown(String(decoding: bytes, as: UTF8.self)))]
@@ -145,7 +151,8 @@ public final class PlanRecorder: Sendable {
         case let object as [String: Any]:
             var result: [String: Any] = [:]
             for (key, member) in object {
-                result[key] = PlanRedaction.isSecret(name: key) && member is String ? PlanRedaction.redacted : redactedJSON(member)
+                let hidden = PlanRedaction.isSecret(name: key) && member is String
+                result[key] = hidden ? PlanRedaction.redacted : redactedJSON(member)
             }
             return result
         case let array as [Any]:

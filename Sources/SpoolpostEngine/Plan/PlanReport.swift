@@ -32,7 +32,8 @@ public struct PlanReport: Sendable {
         }
         for plan in targets {
             let type = plan.target.type.map { " \($0)" } ?? ""
-            lines.append("target \(plan.target.index + 1): \(plan.target.platform.rawValue)\(type), account \(plan.target.account)")
+            let target = plan.target
+            lines.append("target \(target.index + 1): \(target.platform.rawValue)\(type), account \(target.account)")
             lines += Self.render(plan.entries)
             lines.append("  => \(plan.outcome)")
             lines.append("")
