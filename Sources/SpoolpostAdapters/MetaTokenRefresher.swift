@@ -241,9 +241,7 @@ public actor MetaTokenRefresher {
 
     /// Durable before use: the new token is in the credentials file before any request carries it.
     private func store(_ fresh: String, expiresIn: Double?) throws(SpoolpostError) {
-        var values: [String: String] = [:]
-        for key in credentials.keys { values[key] = credentials[key] }
-        values["access_token"] = fresh
+        var values = credentials.updating(["access_token": fresh])
         let expiresAt = expiresIn.flatMap { $0 > 0 ? Date().addingTimeInterval($0) : nil }
         // A token without `expires_in` does not expire (a Page token from a long-lived user token).
         values["expires_at"] = expiresAt.map { String(Int($0.timeIntervalSince1970)) }

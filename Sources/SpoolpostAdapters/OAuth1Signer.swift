@@ -1,4 +1,5 @@
 import Foundation
+import SpoolpostCore
 import SpoolpostIO
 
 /// OAuth 1.0a request signing with HMAC-SHA1 (RFC 5849 section 3.4), as X documents it in
@@ -62,18 +63,7 @@ public struct OAuth1Signer: Sendable {
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters `A-Z a-z 0-9 - . _ ~`.
     public static func percentEncode(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                result.append(Character(UnicodeScalar(byte)))
-            default:
-                result += String(format: "%%%02X", byte)
-            }
-        }
-        return result
+        WebFormEncoding.percentEncode(text)
     }
 
     /// The base URL (lower-case scheme and host, default port dropped, no query) and the decoded query pairs.

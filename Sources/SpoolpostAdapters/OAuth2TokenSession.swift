@@ -32,9 +32,7 @@ public actor OAuth2TokenSession {
         credentials: Credentials, tokenURL: String, authentication: ClientAuthentication, http: HTTPClient,
         service: String, refreshMargin: Double = 60
     ) {
-        var values: [String: String] = [:]
-        for key in credentials.keys { values[key] = credentials[key] }
-        self.values = values
+        self.values = credentials.updating([:])
         self.path = credentials.path.isEmpty ? nil : credentials.path
         self.tokenURL = tokenURL
         self.authentication = authentication
@@ -90,8 +88,7 @@ public actor OAuth2TokenSession {
             form.append(("client_id", clientID))
             if let secret { form.append(("client_secret", secret)) }
         }
-        let body = form.map { "\(OAuth1Signer.percentEncode($0.0))=\(OAuth1Signer.percentEncode($0.1))" }
-            .joined(separator: "&")
+        let body = WebFormEncoding.encode(form)
         let response: HTTPResponse
         do {
             response = try await http.execute(

@@ -63,14 +63,9 @@ public struct XAdapter: PublishingAdapter {
         self.http = http
         apiBase = try settings.baseURL("api_base", default: "https://api.x.com/2")
         uploadBase = try settings.baseURL("upload_base", default: "https://api.x.com/2")
-        webBase = Self.trimmed(account.string("web_base") ?? "https://x.com")
+        webBase = try settings.baseURL("web_base", default: "https://x.com")
         let oauthBase = try settings.url("oauth_base", default: "https://api.x.com/2/oauth2/token")
-        if let text = account.string("max_weighted_length") {
-            guard let value = Int(text), value >= 1 else { throw settings.invalid("`max_weighted_length` must be a positive integer") }
-            maxWeightedLength = value
-        } else {
-            maxWeightedLength = 280
-        }
+        maxWeightedLength = try settings.positiveCount("max_weighted_length", default: 280)
         if let text = account.string("upload_chunk_bytes") {
             guard let value = Int(text), value >= 1, value <= 5 * 1024 * 1024 else {
                 throw settings.invalid("`upload_chunk_bytes` must be between 1 and 5242880 (X's segment limit)")
@@ -97,10 +92,6 @@ public struct XAdapter: PublishingAdapter {
                 "credentials file \(credentials.path) needs access_token (OAuth 2.0) or consumer_key, consumer_secret, "
                     + "token and token_secret (OAuth 1.0a)")
         }
-    }
-
-    private static func trimmed(_ base: String) -> String {
-        base.hasSuffix("/") ? String(base.dropLast()) : base
     }
 
     var service: String { "X account '\(account)'" }

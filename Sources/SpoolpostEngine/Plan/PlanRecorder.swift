@@ -100,14 +100,7 @@ public final class PlanRecorder: Sendable {
 
     /// `a=1&b=2` decoded into fields.
     static func fields(_ encoded: String, plusIsSpace: Bool) -> [PlannedRequest.Field] {
-        encoded.split(separator: "&").map { pair in
-            let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                let spaced = plusIsSpace ? text.replacingOccurrences(of: "+", with: " ") : String(text)
-                return spaced.removingPercentEncoding ?? spaced
-            }
-            return PlannedRequest.Field(name: decode(halves[0]), value: halves.count > 1 ? decode(halves[1]) : "")
-        }
+        WebFormEncoding.decode(encoded, plusIsSpace: plusIsSpace).map { PlannedRequest.Field(name: $0.name, value: $0.value) }
     }
 
     static let maxShownBody = 1500

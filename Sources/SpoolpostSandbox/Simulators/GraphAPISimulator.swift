@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SpoolpostCore
 import SpoolpostIO
 import Synchronization
 
@@ -42,10 +43,10 @@ struct GraphAPISimulator: NetworkSimulator {
         facebook.addRoutes(to: router)
         instagram.addRoutes(to: router)
         router.get(RouterPath(Self.pathPrefix + "/oauth/access_token")) { request, _ in
-            tokens.exchange(GraphCall.decode(request.uri.query ?? ""))
+            tokens.exchange(WebFormEncoding.fields(request.uri.query ?? ""))
         }
         router.get(RouterPath(Self.instagramHost + "/refresh_access_token")) { request, _ in
-            tokens.refresh(GraphCall.decode(request.uri.query ?? ""))
+            tokens.refresh(WebFormEncoding.fields(request.uri.query ?? ""))
         }
         router.get(RouterPath(Self.instagramPathPrefix + "/{id}")) { request, context in
             await node(request, id: context.parameters.get("id") ?? "", instagramOnly: true)
@@ -86,7 +87,7 @@ struct GraphCall {
     static func read(
         _ request: Request, environment: SandboxEnvironment, tokens: GraphTokens
     ) async -> Result<GraphCall, GraphErrorBody> {
-        var fields = decode(request.uri.query ?? "")
+        var fields = WebFormEncoding.fields(request.uri.query ?? "")
         if request.method == .post {
             guard
                 case .success(let body) = await SandboxRequest.collectBody(
@@ -94,7 +95,7 @@ struct GraphCall {
             else {
                 return .failure(GraphErrorBody(code: 100, message: "(#100) The request body is too large"))
             }
-            for (key, value) in decode(String(decoding: body, as: UTF8.self)) { fields[key] = value }
+            fields.merge(WebFormEncoding.fields(String(decoding: body, as: UTF8.self))) { $1 }
         }
         var token = fields.removeValue(forKey: "access_token")
         if let header = SandboxRequest.header(request, named: "Authorization") {
@@ -134,20 +135,6 @@ struct GraphCall {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(fields)) ?? Data("{}".utf8))
     }
-
-    /// `application/x-www-form-urlencoded` pairs (`+` is a space).
-    static func decode(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            let value =
-                parts.count > 1
-                ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
-            if !key.isEmpty { fields[key] = value }
-        }
-        return fields
-    }
 }
 
 /// The tokens the sandbox's Graph hosts accept, and the two ways Meta renews them: Facebook Login's long-lived
@@ -171,9 +158,6 @@ final class GraphTokens: Sendable {
         var count = 0
     }
     private let issued = Mutex(Issued())
-
-    /// Tokens handed out so far, for tests.
-    var issuedCount: Int { issued.withLock { $0.count } }
 
     /// Why a call with `token` is refused, or nil when it is accepted.
     func refusal(of token: String?) -> GraphErrorBody? {
@@ -347,24 +331,9 @@ final class GraphMediaFetcher: Sendable {
             guard (200..<300).contains(response.status) else {
                 return .failure(.unreachable("HTTP \(response.status)"))
             }
-            return .success(Fetched(mimeType: Self.sniff(response.body), size: response.body.count))
+            return .success(Fetched(mimeType: MediaSniffer.detect(response.body)?.mimeType, size: response.body.count))
         } catch {
             return .failure(.unreachable(error.message))
         }
-    }
-
-    /// The media type from the leading bytes.
-    static func sniff(_ bytes: [UInt8]) -> String? {
-        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
-            bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix
-        }
-        if starts([0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
-        if starts([0x89, 0x50, 0x4E, 0x47]) { return "image/png" }
-        if starts(Array("GIF8".utf8)) { return "image/gif" }
-        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return "image/webp" }
-        if starts(Array("ftyp".utf8), at: 4) {
-            return starts(Array("qt  ".utf8), at: 8) ? "video/quicktime" : "video/mp4"
-        }
-        return nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SpoolpostCore
 import Synchronization
 
 /// LinkedIn's versioned REST API under `/api.linkedin.com/rest` (point an account's `api_base` at
@@ -488,8 +489,7 @@ final class LinkedInSimulator: NetworkSimulator {
 
     private func token(_ request: Request) async throws -> Response {
         let body = try await SandboxRequest.collectBody(request, limit: 64 * 1024).get()
-        var form: [String: String] = [:]
-        for (name, value) in ThreadsSimulator.decodeForm(String(decoding: body, as: UTF8.self)) { form[name] = value }
+        let form = WebFormEncoding.fields(String(decoding: body, as: UTF8.self))
         func oauthError(_ error: String, _ description: String) -> Response {
             Self.json(status: .badRequest, ["error": error, "error_description": description])
         }

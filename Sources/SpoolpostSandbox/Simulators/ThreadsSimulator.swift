@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SpoolpostCore
 import SpoolpostIO
 import Synchronization
 
@@ -153,20 +154,10 @@ final class ThreadsSimulator: NetworkSimulator {
                 guard SandboxRequest.mediaType(request) == "application/x-www-form-urlencoded" else {
                     throw GraphError.invalidParameter("Invalid parameter: the body must be form-encoded")
                 }
-                for (name, value) in Self.decodeForm(String(decoding: body, as: UTF8.self)) { values[name] = value }
+                values.merge(WebFormEncoding.fields(String(decoding: body, as: UTF8.self))) { $1 }
             }
         }
         return values
-    }
-
-    static func decodeForm(_ text: String) -> [(String, String)] {
-        text.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
-            }
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
-        }
     }
 
     private func checkToken(_ request: Request, _ parameters: [String: String]) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SpoolpostCore
 import SpoolpostIO
 import Synchronization
 
@@ -401,11 +402,7 @@ struct XSimulator: NetworkSimulator {
         guard case .success(let body) = await SandboxRequest.collectBody(request, limit: 64 * 1024) else {
             return oauthError("invalid_request", "body too large")
         }
-        var form: [String: String] = [:]
-        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-            if parts.count == 2 { form[parts[0]] = parts[1] }
-        }
+        let form = WebFormEncoding.fields(String(decoding: body, as: UTF8.self))
         var clientID = form["client_id"]
         if let header = SandboxRequest.header(request, named: "Authorization"), header.hasPrefix("Basic "),
             let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) })

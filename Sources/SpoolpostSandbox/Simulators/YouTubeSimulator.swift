@@ -379,11 +379,7 @@ struct YouTubeSimulator: NetworkSimulator {
         guard case .success(let body) = await SandboxRequest.collectBody(request, limit: 64 * 1024) else {
             return SandboxResponse.json(status: .badRequest, ["error": "invalid_request"])
         }
-        var form: [String: String] = [:]
-        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-            if parts.count == 2 { form[parts[0]] = parts[1] }
-        }
+        let form = WebFormEncoding.fields(String(decoding: body, as: UTF8.self))
         guard form["client_id"] == "sandbox-client", form["grant_type"] == "refresh_token",
             form["refresh_token"] == "sandbox-refresh-token"
         else {
