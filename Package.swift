@@ -81,11 +81,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // What several test targets share: starting the programs they test (`spoolpost`, `openssl`).
+        .target(name: "SpoolpostTestSupport", path: "Tests/SpoolpostTestSupport", swiftSettings: strictSettings),
+
         .testTarget(name: "SpoolpostCoreTests", dependencies: ["SpoolpostCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SpoolpostIOTests",
             dependencies: [
-                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox",
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox", "SpoolpostTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
@@ -117,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox",
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox", "SpoolpostTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

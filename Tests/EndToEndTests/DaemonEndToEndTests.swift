@@ -1,5 +1,6 @@
 import Foundation
 import SpoolpostSandbox
+import SpoolpostTestSupport
 import Testing
 
 @Suite("spoolpost run, end to end", .serialized)
@@ -167,7 +168,7 @@ struct DaemonEndToEndTests {
         try await harness.startDaemon()
         let second = try await harness.command(["run", "--config", harness.configPath])
         #expect(second.status != 0)
-        #expect(second.errors.contains("\(harness.daemon?.processIdentifier ?? -1)"))
+        #expect(second.errors.contains("\(harness.daemon?.pid ?? -1)"))
     }
 
     @Test("--once publishes what is due and exits 1 when a post failed, 0 when all succeeded")

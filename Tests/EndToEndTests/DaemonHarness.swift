@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SpoolpostSandbox
+import SpoolpostTestSupport
 import Testing
 
 /// A temporary spool, a loopback receiver (the sandbox with a fault plan) and the real `spoolpost` binary.
@@ -9,7 +10,7 @@ final class DaemonHarness: @unchecked Sendable {
     let sandbox: SandboxServer
     let sandboxTask: Task<Void, any Error>
     let port: Int
-    private(set) var daemon: Process?
+    private(set) var daemon: ChildProcess?
     private var logFiles: [URL] = []
 
     var spool: URL { directory.appendingPathComponent("spool") }
@@ -56,17 +57,10 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Starts `spoolpost run` in the background and waits until its spool is ready.
     func startDaemon(_ extra: [String] = []) async throws {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["run", "--config", configPath] + extra
-        process.currentDirectoryURL = directory
         let log = directory.appendingPathComponent("daemon-\(logFiles.count).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardError = handle
-        process.standardOutput = handle
-        try process.run()
-        daemon = process
+        daemon = try ChildProcess(
+            Self.binary.path, ["run", "--config", configPath] + extra, directory: directory.path,
+            stdout: .file(log.path), stderr: .file(log.path))
         logFiles.append(log)
         try await waitFor("the daemon to be ready") { self.log.contains("spool ready") }
     }
@@ -82,15 +76,14 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     func signal(_ signal: Int32) {
-        guard let daemon, daemon.isRunning else { return }
-        kill(daemon.processIdentifier, signal)
+        daemon?.signal(signal)
     }
 
     @discardableResult
     func waitForExit() async throws -> Int32 {
         guard let daemon else { return -1 }
         try await waitFor("the daemon to exit") { !daemon.isRunning }
-        return daemon.terminationStatus
+        return daemon.waitUntilExit().status
     }
 
     func stop() {

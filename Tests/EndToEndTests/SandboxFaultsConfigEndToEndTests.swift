@@ -1,5 +1,6 @@
 import Foundation
 import SpoolpostIO
+import SpoolpostTestSupport
 import Testing
 
 /// The config's `sandbox.faults`, installed by the real binary: `run` with no accounts (its built-in sandbox) and
@@ -115,16 +116,11 @@ struct SandboxFaultsConfigEndToEndTests {
                   fault: timeout
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let output = directory.appendingPathComponent("sandbox.out")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        let process = Process()
-        process.executableURL = DaemonHarness.binary
-        process.arguments = ["sandbox", "--config", config, "--port", "0"]
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ChildProcess(
+            DaemonHarness.binary.path, ["sandbox", "--config", config, "--port", "0"],
+            stdout: .file(output.path), stderr: .file(output.path))
         defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.signal(SIGKILL)
             process.waitUntilExit()
         }
         func printed() -> String {
@@ -159,9 +155,9 @@ struct SandboxFaultsConfigEndToEndTests {
         }
 
         // A request still held by the timeout fault does not keep the sandbox from stopping.
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         try await Self.waitFor("the sandbox to exit", printed) { _ in !process.isRunning }
-        #expect(process.terminationStatus == 0, "\(printed())")
+        #expect(process.termination == .exited(0), "\(printed())")
     }
 
     @Test("a wrong fault is refused at start with its file, line and column")

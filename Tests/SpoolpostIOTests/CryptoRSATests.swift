@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import SpoolpostIO
+import SpoolpostTestSupport
 import Testing
 
 /// Runs the openssl command-line tool, which the tests use as an independent implementation to compare against.
@@ -9,20 +10,18 @@ private func openssl(_ arguments: [String], in directory: URL) throws -> Data {
     guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
         throw TestFailure("the openssl command-line tool is not installed (looked in \(candidates))")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    let output = directory.appendingPathComponent("openssl-\(UUID().uuidString).out").path
+    let errors = output + ".err"
+    defer {
+        unlink(output)
+        unlink(errors)
+    }
+    let child = try ChildProcess(
+        path, arguments, directory: directory.path, stdout: .file(output), stderr: .file(errors))
+    let termination = child.waitUntilExit()
+    let data = FileManager.default.contents(atPath: output) ?? Data()
+    guard termination == .exited(0) else {
+        let errorText = FileManager.default.contents(atPath: errors).map { String(decoding: $0, as: UTF8.self) } ?? ""
         throw TestFailure("openssl \(arguments.joined(separator: " ")) failed: \(errorText)")
     }
     return data

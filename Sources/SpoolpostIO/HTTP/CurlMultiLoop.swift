@@ -15,6 +15,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         var pending: [CurlTransfer] = []
         var cancellations: [CurlTransfer] = []
         var isStopping = false
+        /// Set just before `curl_multi_cleanup`; from then on the multi handle must not be woken.
+        var isClosed = false
     }
 
     private let multi: UnsafeMutableRawPointer
@@ -61,7 +63,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         switch verdict {
         case .queued:
-            curl_multi_wakeup(multi)
+            wakeLoop()
         case .cancelled:
             transfer.finish(.failure(transfer.failure(.cancelled, "request cancelled", sent: false)))
         case .shutDown:
@@ -83,7 +85,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         if wasPending {
             transfer.finish(.failure(transfer.failure(.cancelled, "request cancelled", sent: false)))
         } else {
-            curl_multi_wakeup(multi)
+            wakeLoop()
         }
     }
 
@@ -100,8 +102,17 @@ final class CurlMultiLoop: @unchecked Sendable {
         for transfer in queued {
             transfer.finish(.failure(transfer.failure(.cancelled, "HTTP client shut down", sent: false)))
         }
-        curl_multi_wakeup(multi)
+        wakeLoop()
         stopped.wait()
+    }
+
+    /// Wakes the loop thread unless the multi handle is already gone. A task can be cancelled after the client
+    /// shut down (its cancellation handler may run after its transfer finished), and waking a freed handle would
+    /// touch freed memory; holding the lock across the wakeup keeps `run` from freeing it meanwhile.
+    private func wakeLoop() {
+        state.withLock { state in
+            if !state.isClosed { curl_multi_wakeup(multi) }
+        }
     }
 
     // MARK: - Loop thread
@@ -136,6 +147,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             detach(transfer)
             transfer.finish(.failure(transfer.failure(.cancelled, "HTTP client shut down", sent: sent)))
         }
+        state.withLock { $0.isClosed = true }
         curl_multi_cleanup(multi)
         stopped.signal()
     }
