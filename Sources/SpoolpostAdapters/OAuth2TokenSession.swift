@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import SpoolpostCore
 public import SpoolpostIO
 
@@ -6,8 +7,10 @@ public import SpoolpostIO
 /// account so that concurrent posts refresh once.
 ///
 /// A refreshed token pair is written back to the credentials file (mode 0600, atomically) before the new access
-/// token is used, because some networks (X) issue single-use refresh tokens: losing the new one would lock the
-/// account out.
+/// token is used, because some networks (X, LinkedIn) rotate refresh tokens: losing the new one, or presenting
+/// the old one twice, would lock the account out. For the same reason one refresh at a time runs per credentials
+/// file in the whole process, and it starts from what the file holds then: after a SIGHUP, the session of the
+/// rebuilt adapter and the one still finishing a post share the file, and the file is the newest truth.
 public actor OAuth2TokenSession {
     /// How the client proves who it is to the token endpoint.
     public enum ClientAuthentication: Sendable {
@@ -25,6 +28,10 @@ public actor OAuth2TokenSession {
     private let http: HTTPClient
     private let service: String
     private let refreshMargin: Double
+
+    private typealias Refresh = Task<Result<[String: String], SpoolpostError>, Never>
+    /// Refreshes in flight, by credentials file (or by session, for credentials that have no file).
+    private static let refreshesInFlight = Mutex<[String: Refresh]>([:])
 
     /// - Parameter refreshMargin: a token with less than this many seconds before `expires_at` is refreshed
     ///   before use.
@@ -69,7 +76,61 @@ public actor OAuth2TokenSession {
         return try await refresh()
     }
 
+    /// Joins the refresh in flight for this credentials file, or starts one; adopts the values it ends with.
     private func refresh() async throws(SpoolpostError) -> String {
+        let key = path ?? "session \(ObjectIdentifier(self))"
+        let known = values
+        let task = Self.refreshesInFlight.withLock { refreshes in
+            if let running = refreshes[key] { return running }
+            let task = Refresh { await self.performRefresh(known: known) }
+            refreshes[key] = task
+            return task
+        }
+        let result = await task.value
+        Self.refreshesInFlight.withLock { refreshes in
+            if refreshes[key] == task { refreshes[key] = nil }
+        }
+        let updated = try result.get()
+        values = updated
+        guard let access = updated["access_token"] else {
+            throw SpoolpostError(.authExpired, "\(service): the credentials file has no access_token; re-authorise the account")
+        }
+        return access
+    }
+
+    /// One refresh. When the file already holds tokens other than `known` (another session refreshed, or a person
+    /// re-authorised the account) and its access token is not about to expire, those are the answer; otherwise its
+    /// refresh token is spent, and the new pair is saved over what the file holds before anyone uses it.
+    private nonisolated func performRefresh(known: [String: String]) async -> Result<[String: String], SpoolpostError> {
+        var current = known
+        if let path, let onDisk = try? Credentials.load(path: path) {
+            current = onDisk.updating([:])
+            let replaced = current["refresh_token"] != known["refresh_token"]
+                || current["access_token"] != known["access_token"]
+            let expiry = current["expires_at"].flatMap(Self.parseExpiry)
+            if replaced, current["access_token"]?.isEmpty == false,
+                expiry.map({ $0.timeIntervalSinceNow >= refreshMargin }) ?? true
+            {
+                return .success(current)
+            }
+        }
+        do throws(SpoolpostError) {
+            let changes = try await requestNewTokens(with: current)
+            let updated = current.merging(changes) { $1 }
+            if let path {
+                // Durable before use: a crash after this line keeps the new (possibly single-use) refresh token.
+                try Credentials.save(path: path, values: updated)
+            }
+            return .success(updated)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The token endpoint's new access token (and refresh token and expiry, when it sends them).
+    private nonisolated func requestNewTokens(with values: [String: String]) async throws(SpoolpostError)
+        -> [String: String]
+    {
         guard let refreshToken = values["refresh_token"], let clientID = values["client_id"] else {
             throw SpoolpostError(.authExpired, "\(service): no refresh_token/client_id; re-authorise the account")
         }
@@ -113,13 +174,7 @@ public actor OAuth2TokenSession {
         if let seconds = (object?["expires_in"] as? NSNumber)?.doubleValue {
             changes["expires_at"] = String(Int(Date().timeIntervalSince1970 + seconds))
         }
-        let updated = values.merging(changes) { $1 }
-        if let path {
-            // Durable before use: a crash after this line keeps the new (possibly single-use) refresh token.
-            try Credentials.save(path: path, values: updated)
-        }
-        values = updated
-        return access
+        return changes
     }
 
     /// `expires_at` as epoch seconds or an RFC 3339 time.

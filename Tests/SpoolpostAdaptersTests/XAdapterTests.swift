@@ -229,6 +229,47 @@ import Testing
         }
     }
 
+    @Test func concurrentPostsWithAnExpiredTokenSpendTheSingleUseRefreshTokenOnce() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let credentials = try Self.credentials(
+                folder,
+                ["access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
+                 "client_id": "sandbox-client"])
+            let adapter = try Self.adapter(base, http, credentials)
+            let outcomes = await withTaskGroup(of: PublishOutcome.self) { group in
+                for index in 0..<3 {
+                    group.addTask { await adapter.publish(Self.request(text: "concurrent \(index)")) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.allSatisfy { F.published($0) != nil }, "\(outcomes)")
+            #expect(server.store.posts(network: "x").count == 3)
+            // A second refresh would have presented the spent token and been refused.
+            #expect(try Credentials.load(path: credentials.path)["refresh_token"] == "sandbox-refresh-token-1")
+        }
+    }
+
+    @Test func anAdapterRebuiltFromTheSameFileUsesTheTokensTheOtherOneRefreshed() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let credentials = try Self.credentials(
+                folder,
+                ["access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
+                 "client_id": "sandbox-client"])
+            // Both read the file before either refreshed, as after a SIGHUP while a post was in flight.
+            let finishing = try Self.adapter(base, http, credentials)
+            let rebuilt = try Self.adapter(base, http, credentials)
+            #expect(F.published(await finishing.publish(Self.request(text: "before the reload"))) != nil)
+            let outcome = await rebuilt.publish(Self.request(text: "after the reload"))
+            #expect(F.published(outcome) != nil, "\(outcome)")
+            #expect(server.store.posts(network: "x").count == 2)
+            #expect(try Credentials.load(path: credentials.path)["refresh_token"] == "sandbox-refresh-token-1")
+        }
+    }
+
     @Test func aRefusedRefreshIsAuthExpired() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
