@@ -514,9 +514,8 @@ public struct LinkedInAdapter: PublishingAdapter {
             let response = try await execute(request, what: "\(method) \(Self.pathForMessages(url))", repeatable: repeatable)
             if (200..<300).contains(response.status) { return response }
             let error = Self.classify(response, service: service)
-            if error.code == .authExpired && !refreshed, await tokens.canRefresh {
+            if error.code == .authExpired && !refreshed, try await tokens.replacement(for: token) != nil {
                 refreshed = true
-                _ = try await tokens.refresh(replacing: token)
                 continue
             }
             if error.code == .authExpired {

@@ -23,6 +23,8 @@ public import SpoolpostIO
 ///   for that token.
 /// - A renewal that fails is AUTH_EXPIRED naming the account to re-authorise. Token values never appear in the
 ///   errors it throws.
+/// - Before renewing, the credentials file is read again: a token a person put there (re-authorising the account)
+///   or another session renewed is used as it is, without a SIGHUP and without renewing.
 public actor MetaTokenRefresher {
     /// How a token is renewed.
     public enum Flow: String, Sendable, CaseIterable {
@@ -169,6 +171,7 @@ public actor MetaTokenRefresher {
     /// `refusal` is the API's AUTH_EXPIRED answer that made the renewal necessary (nil for an early renewal).
     func renew(replacing rejected: String, refusal: SpoolpostError?) async throws(SpoolpostError) -> String {
         if accessToken != rejected { return accessToken }
+        if renewal == nil, let replacement = adoptTokenFromFile(replacing: rejected) { return replacement }
         if let refused, refused.token == rejected { throw refused.error }
         guard canRefresh else {
             throw reauthorise(
@@ -237,6 +240,22 @@ public actor MetaTokenRefresher {
             SpoolpostError(.authExpired, "\(service) refused to renew the access token: \(reason)",
                 platformCode: graph?.platformCode ?? String(response.status)),
             because: "renewing the token failed")
+    }
+
+    /// The credentials file's token when it is no longer `rejected` and has not expired; the session takes the
+    /// file's values as its own.
+    private func adoptTokenFromFile(replacing rejected: String) -> String? {
+        guard !credentials.path.isEmpty, let onDisk = try? Credentials.load(path: credentials.path),
+            let token = onDisk["access_token"], !token.isEmpty, token != rejected
+        else { return nil }
+        let expiry = onDisk["expires_at"].flatMap(OAuth2TokenSession.parseExpiry)
+        if let expiry, expiry.timeIntervalSinceNow <= 0 { return nil }
+        credentials = onDisk
+        accessToken = token
+        expiresAt = expiry
+        knownTokens.insert(token)
+        nextEarlyRenewal = nil
+        return token
     }
 
     /// Durable before use: the new token is in the credentials file before any request carries it.

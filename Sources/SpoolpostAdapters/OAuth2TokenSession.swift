@@ -49,7 +49,7 @@ public actor OAuth2TokenSession {
     }
 
     /// Whether a refresh is possible at all (a refresh token and a client id).
-    public var canRefresh: Bool { values["refresh_token"] != nil && values["client_id"] != nil }
+    var canRefresh: Bool { values["refresh_token"] != nil && values["client_id"] != nil }
 
     /// The current access token, refreshed first when `expires_at` is less than the refresh margin away.
     public func accessToken(now: Date = Date()) async throws(SpoolpostError) -> String {
@@ -64,16 +64,18 @@ public actor OAuth2TokenSession {
         return token
     }
 
-    /// Refreshes after the network refused `rejected`, unless another attempt already replaced that token.
-    public func refresh(replacing rejected: String) async throws(SpoolpostError) -> String {
+    /// The token to repeat a refused request with: the one another attempt or a person (in the credentials file)
+    /// put in place of `rejected`, or a refreshed one. Nil when there is none to be had, so that the caller reports
+    /// the network's own refusal.
+    public func replacement(for rejected: String) async throws(SpoolpostError) -> String? {
         if let current = values["access_token"], current != rejected { return current }
-        guard canRefresh else {
-            throw SpoolpostError(
-                .authExpired,
-                "\(service) refused the access token and the credentials file has no refresh_token and client_id to "
-                    + "renew it; re-authorise the account")
-        }
+        guard canRefresh || fileHoldsAnotherToken(than: rejected) else { return nil }
         return try await refresh()
+    }
+
+    private func fileHoldsAnotherToken(than rejected: String) -> Bool {
+        guard let path, let token = (try? Credentials.load(path: path))?["access_token"] else { return false }
+        return !token.isEmpty && token != rejected
     }
 
     /// Joins the refresh in flight for this credentials file, or starts one; adopts the values it ends with.
@@ -113,6 +115,12 @@ public actor OAuth2TokenSession {
             {
                 return .success(current)
             }
+        }
+        guard current["refresh_token"] != nil, current["client_id"] != nil else {
+            return .failure(SpoolpostError(
+                .authExpired,
+                "\(service) refused the access token and the credentials file has no refresh_token and client_id to "
+                    + "renew it; re-authorise the account"))
         }
         do throws(SpoolpostError) {
             let changes = try await requestNewTokens(with: current)

@@ -431,10 +431,9 @@ public struct XAdapter: PublishingAdapter {
                 return response
             }
             if response.status == 401, !refreshed, case .oauth2(let session) = authorization, let token,
-                await session.canRefresh
+                try await session.replacement(for: token) != nil
             {
-                // A 401 is a definite refusal: nothing was posted, so repeating after the refresh is safe.
-                _ = try await session.refresh(replacing: token)
+                // A 401 is a definite refusal: nothing was posted, so repeating with the new token is safe.
                 refreshed = true
                 continue
             }

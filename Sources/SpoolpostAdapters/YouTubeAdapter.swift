@@ -524,8 +524,7 @@ public struct YouTubeAdapter: PublishingAdapter {
             } catch {
                 throw TransportFailure(error: error)
             }
-            if response.status == 401, !refreshed, await tokens.canRefresh {
-                _ = try await tokens.refresh(replacing: token)
+            if response.status == 401, !refreshed, try await tokens.replacement(for: token) != nil {
                 refreshed = true
                 continue
             }

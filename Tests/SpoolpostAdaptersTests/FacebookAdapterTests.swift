@@ -277,6 +277,20 @@ import Testing
         }
     }
 
+    @Test func aTokenAPersonPutInTheFileIsUsedWhenTheOldOneIsRefused() async throws {
+        try await withSandboxAndFolder { server, base, http, folder in
+            let file = folder + "/fb.yaml"
+            // No app id and secret: the expired token cannot be exchanged.
+            let adapter = try Self.tokenAdapter(base: base, http: http, file: file, ["access_token": "sandbox-expired"])
+            // The person re-authorises the Page while the daemon runs, without a SIGHUP.
+            try Credentials.save(path: file, values: ["access_token": "sandbox-token-reauthorised"])
+            let outcome = await adapter.publish(Self.request())
+            #expect(outcome == .published(platformPostID: "fb_000001", url: base + "/posts/fb_000001"))
+            #expect(server.store.count == 1)
+            #expect(try MetaTokenFixture.savedPrivately(file)["access_token"] == "sandbox-token-reauthorised")
+        }
+    }
+
     @Test func concurrentPostsOfOneAccountExchangeTheTokenOnce() async throws {
         try await withSandboxAndFolder { server, base, http, folder in
             let file = folder + "/fb.yaml"

@@ -270,6 +270,19 @@ import Testing
         }
     }
 
+    @Test func aTokenAPersonPutInTheFileIsUsedWhenTheOldOneIsRefused() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let credentials = try Self.credentials(folder, ["access_token": "sandbox-expired-token"])
+            let adapter = try Self.adapter(base, http, credentials)
+            try Credentials.save(path: credentials.path, values: ["access_token": "sandbox-token"])
+            let outcome = await adapter.publish(Self.request())
+            #expect(F.published(outcome) != nil, "\(outcome)")
+            #expect(server.store.posts(network: "x").count == 1)
+        }
+    }
+
     @Test func aRefusedRefreshIsAuthExpired() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
