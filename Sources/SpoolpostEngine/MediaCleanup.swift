@@ -21,6 +21,7 @@ public struct MediaCleanup: Sendable {
     let spool: SpoolDirectory
     let stager: MediaStager
     let logger: Logger
+    let fileWork = BlockingWork(label: "spoolpost.cleanup.files")
 
     public init(spool: SpoolDirectory, stager: MediaStager, logger: Logger) {
         self.spool = spool
@@ -32,7 +33,7 @@ public struct MediaCleanup: Sendable {
     public func run(now: Date, dryRun: Bool) async -> [Item] {
         let spool = self.spool
         let retention = stager.storage.retention
-        let candidates = await BlockingWork.run { Self.expired(spool: spool, now: now, retention: retention) }
+        let candidates = await fileWork.run { Self.expired(spool: spool, now: now, retention: retention) }
         var items: [Item] = []
         for (state, stem, record) in candidates {
             var updated = record
@@ -59,7 +60,7 @@ public struct MediaCleanup: Sendable {
                 updated.updatedAt = now
                 let write = SpoolTransaction.Write(
                     state: state, name: SpoolNames.statusName(forStem: stem), bytes: Array(PostRecordCodec.statusText(updated).utf8))
-                let committed = await BlockingWork.run { () -> Bool in
+                let committed = await fileWork.run { () -> Bool in
                     guard spool.exists(state, SpoolNames.statusName(forStem: stem)) else { return false }
                     return (try? spool.commit([SpoolTransaction(writes: [write])])) != nil
                 }

@@ -14,6 +14,8 @@ public struct MediaStager: Sendable {
     let http: HTTPClient
     let mediaRoot: String
     let now: @Sendable () -> Date
+    /// Inspecting and hashing media files, apart from the engine's file work: a large video takes seconds.
+    let fileWork = BlockingWork(label: "spoolpost.media.files")
 
     public init(
         storage: StorageConfiguration, limits: MediaLimits, signer: StorageSigner, http: HTTPClient, mediaRoot: String,
@@ -93,7 +95,7 @@ public struct MediaStager: Sendable {
     ) async throws(SpoolpostError) -> PreparedMedia {
         let path = (mediaRoot as NSString).appendingPathComponent(relative)
         let limits = self.limits
-        let inspected = try await BlockingWork.run { () throws(SpoolpostError) -> InspectedMedia in
+        let inspected = try await fileWork.run { () throws(SpoolpostError) -> InspectedMedia in
             try MediaFileInspector.inspect(path: path, limits: limits)
         }
         var media = existing
@@ -136,7 +138,7 @@ public struct MediaStager: Sendable {
         media.size = file.size
         media.mimeType = file.type.mimeType
         let path = file.path
-        let md5 = try await BlockingWork.run { () throws(SpoolpostError) -> [UInt8] in try MediaFileInspector.md5(path: path) }
+        let md5 = try await fileWork.run { () throws(SpoolpostError) -> [UInt8] in try MediaFileInspector.md5(path: path) }
         media.md5 = Data(md5).base64EncodedString()
         try await record(media)
         guard let object = media.object else { return media }

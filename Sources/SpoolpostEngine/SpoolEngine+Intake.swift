@@ -17,7 +17,7 @@ extension SpoolEngine {
         let spool = self.spool
         // Unsorted: with thousands of files waiting, sorting every listing on every wake-up costs more than
         // the rest of intake; only the names not yet claimed are sorted, in takePending.
-        let listing = await BlockingWork.run { () -> [SpoolState: [String]] in
+        let listing = await fileWork.run { () -> [SpoolState: [String]] in
             var names: [SpoolState: [String]] = [:]
             for folder in folders { names[folder] = (try? spool.listUnsorted(folder)) ?? [] }
             return names
@@ -60,7 +60,7 @@ extension SpoolEngine {
         let context = readerContext()
         let spool = self.spool
         let maxBytes = settings.maxManifestBytes
-        let results = await BlockingWork.run {
+        let results = await fileWork.run {
             candidates.map { Self.read(name: $0, spool: spool, maxBytes: maxBytes, context: context) }
         }
         for result in results {

@@ -158,7 +158,7 @@ extension SpoolEngine {
         accountNotBefore[account] = until
         let pauses = AccountPauses(spoolRoot: spool.root)
         let current = now()
-        let saved = await BlockingWork.run { () -> String? in
+        let saved = await fileWork.run { () -> String? in
             do throws(SpoolpostError) {
                 try pauses.record(account: account, until: until, reason: reason)
                 pauses.removeExpired(now: current)

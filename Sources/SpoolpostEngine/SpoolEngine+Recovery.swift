@@ -31,19 +31,19 @@ extension SpoolEngine {
     /// Start-up: make the folders consistent after whatever stopped the last run, then load what waits.
     func recover() async throws {
         let spool = self.spool
-        _ = await BlockingWork.run { try? spool.removeStaleTemporaryFiles() }
+        _ = await fileWork.run { try? spool.removeStaleTemporaryFiles() }
         let pauses = AccountPauses(spoolRoot: spool.root)
         let current = now()
-        accountNotBefore = await BlockingWork.run { pauses.load(now: current) }
-        let listing = await BlockingWork.run { SpoolListing.take(spool) }
+        accountNotBefore = await fileWork.run { pauses.load(now: current) }
+        let listing = await fileWork.run { SpoolListing.take(spool) }
         await reconcileSidecars(listing, only: nil)
-        let settled = await BlockingWork.run { SpoolListing.take(spool) }
+        let settled = await fileWork.run { SpoolListing.take(spool) }
         let manifests = settled.manifests
         for (stem, location) in manifests where location.state != .pending { stems.insert(stem) }
 
         // The index of ids for the never-twice rule, from the status files of finished posts.
         let finished = manifests.filter { $0.value.state == .done || $0.value.state == .failed }
-        let records = await BlockingWork.run { () -> [(String, SpoolState, PostRecord?)] in
+        let records = await fileWork.run { () -> [(String, SpoolState, PostRecord?)] in
             finished.map { stem, location in
                 (stem, location.state, Self.loadRecord(spool: spool, state: location.state, stem: stem))
             }
@@ -97,7 +97,7 @@ extension SpoolEngine {
         var location = known
         if location == nil {
             // An arrival in publishing/ (`spoolpost retry`): its status may still be in failed/.
-            let listing = await BlockingWork.run { SpoolListing.take(spool) }
+            let listing = await fileWork.run { SpoolListing.take(spool) }
             await reconcileSidecars(listing, only: [stem])
             location = listing.manifests[stem]
         }
@@ -106,7 +106,7 @@ extension SpoolEngine {
         readerContext.fileName = location.name
         readerContext.existingState = { _ in nil }
         let context = readerContext
-        let loaded = await BlockingWork.run { () -> (ManifestReadResult?, PostRecord?) in
+        let loaded = await fileWork.run { () -> (ManifestReadResult?, PostRecord?) in
             let bytes = try? spool.readFile(location.state, location.name)
             return (
                 bytes.map { ManifestFile.read($0, context: context) },

@@ -48,6 +48,8 @@ public actor SpoolEngine: Service {
 
     let spool: SpoolDirectory
     let committer: GroupCommitter
+    /// The engine's own lane for blocking file work (listing, reading manifests and status files).
+    let fileWork = BlockingWork(label: "spoolpost.engine.files")
     /// Replaced as a whole when the credentials are re-read (``reloadAdapters(_:)``); attempts in flight keep the
     /// adapters they started with.
     private(set) var adapters: AdapterRegistry
@@ -124,7 +126,7 @@ public actor SpoolEngine: Service {
     public func reloadAdapters(
         _ build: @escaping @Sendable () throws(SpoolpostError) -> AdapterRegistry
     ) async throws(SpoolpostError) {
-        adapters = try await BlockingWork.run(build)
+        adapters = try await fileWork.run(build)
     }
 
     // MARK: - Running
