@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "SpoolpostSandboxTests",
             dependencies: [
-                "SpoolpostCore", "SpoolpostIO", "SpoolpostSandbox",
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostTestSupport", "SpoolpostSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "SpoolpostAdaptersTests",
             dependencies: [
-                "SpoolpostCore", "SpoolpostIO", "SpoolpostAdapters", "SpoolpostSandbox",
+                "SpoolpostCore", "SpoolpostIO", "SpoolpostTestSupport", "SpoolpostAdapters", "SpoolpostSandbox",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -3,6 +3,7 @@ import Foundation
 import SpoolpostCore
 import SpoolpostIO
 import SpoolpostSandbox
+import SpoolpostTestSupport
 import Testing
 
 @Suite struct LinkedInAdapterTests {
@@ -37,7 +38,7 @@ import Testing
     /// A local media file of `size` bytes with a recognisable pattern.
     static func file(_ folder: String, _ name: String, size: Int, mime: String, alt: String? = nil) throws -> PreparedMedia {
         let path = folder + "/" + name
-        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 13) }
+        let bytes = TestBytes.pattern(size, seed: 31)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return PreparedMedia(
             reference: MediaReference(source: .file(path: name), alt: alt), mimeType: mime, size: Int64(size),

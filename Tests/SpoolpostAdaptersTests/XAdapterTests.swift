@@ -4,6 +4,7 @@ import SpoolpostAdapters
 import SpoolpostCore
 import SpoolpostIO
 import SpoolpostSandbox
+import SpoolpostTestSupport
 import Synchronization
 import Testing
 
@@ -51,7 +52,7 @@ import Testing
     static func media(_ folder: TemporaryFolder, _ name: String, mime: String, size: Int, alt: String? = nil) throws
         -> PreparedMedia
     {
-        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let bytes = TestBytes.pattern(size, seed: 7)
         let path = try folder.write(name, bytes)
         return PreparedMedia(
             reference: MediaReference(source: .file(path: name), alt: alt), mimeType: mime, size: Int64(size),

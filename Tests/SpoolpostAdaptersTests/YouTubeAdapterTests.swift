@@ -3,6 +3,7 @@ import SpoolpostAdapters
 import SpoolpostCore
 import SpoolpostIO
 import SpoolpostSandbox
+import SpoolpostTestSupport
 import Testing
 
 @Suite struct YouTubeAdapterTests {
@@ -31,7 +32,7 @@ import Testing
     ) throws -> PublishRequest {
         let path = folder.path + "/v.mp4"
         if !FileManager.default.fileExists(atPath: path) {
-            _ = try folder.write("v.mp4", (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+            _ = try folder.write("v.mp4", TestBytes.pattern(size, seed: 13))
         }
         var options: [String: YAMLNode] = [
             "title": F.node(title), "privacy": F.node("unlisted"),

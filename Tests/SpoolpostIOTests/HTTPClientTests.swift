@@ -1,5 +1,6 @@
 import Foundation
 import SpoolpostIO
+import SpoolpostTestSupport
 import Testing
 
 /// Requests and responses against a real HTTP server (Hummingbird on loopback).
@@ -89,8 +90,7 @@ import Testing
         try await LoopbackHTTPServer.with { server in
             let client = try HTTPClient()
             defer { client.shutdown() }
-            var generator = SystemRandomNumberGenerator()
-            let payload = (0..<5 * 1024 * 1024).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let payload = TestBytes.random(5 * 1024 * 1024)
             let response = try await client.execute(
                 HTTPRequest(
                     method: "PUT", url: server.baseURL + "/echo",
@@ -104,7 +104,7 @@ import Testing
 
     @Test(arguments: ["PUT", "POST"])
     func fileBodySendsTheRequestedSlice(method: String) async throws {
-        let contents = (0..<3 * 1024 * 1024).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 11) }
+        let contents = TestBytes.pattern(3 * 1024 * 1024, seed: 7)
         let path = try temporaryFile(contents)
         defer { unlink(path) }
         try await LoopbackHTTPServer.with { server in

@@ -3,6 +3,7 @@ import Logging
 import SpoolpostCore
 import SpoolpostIO
 import SpoolpostSandbox
+import SpoolpostTestSupport
 import Synchronization
 import Testing
 
@@ -135,11 +136,7 @@ final class StoreHarness: Sendable {
 
 /// Deterministic pseudo-random bytes.
 func testBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-    return (0..<count).map { _ in
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return UInt8(truncatingIfNeeded: state >> 33)
-    }
+    TestBytes.pattern(count, seed: seed)
 }
 
 /// The XML `<Code>` of an error body.

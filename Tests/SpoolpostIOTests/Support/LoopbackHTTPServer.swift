@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SpoolpostTestSupport
 import Synchronization
 
 /// A Hummingbird server on 127.0.0.1 with an ephemeral port, for testing the HTTP client against a real server.
@@ -64,7 +65,7 @@ final class LoopbackHTTPServer: Sendable {
         }
         router.get("/bytes/{count}") { _, context -> Response in
             let count = try context.parameters.require("count", as: Int.self)
-            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let bytes = TestBytes.pattern(count, seed: 31)
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
 
