@@ -15,6 +15,23 @@ import Testing
         try folder.credentials("x.credentials", values)
     }
 
+    /// An OAuth 2.0 account whose access token the sandbox refuses and whose single-use refresh token it accepts
+    /// once, plus `extra` values, in a credentials file for `body`.
+    static func withExpiredToken(
+        _ extra: [String: String] = [:],
+        _ body: (SandboxServer, String, HTTPClient, Credentials) async throws -> Void
+    ) async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withSandbox { server, base, http in
+            let values = [
+                "access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
+                "client_id": "sandbox-client",
+            ]
+            try await body(server, base, http, try credentials(folder, values.merging(extra) { $1 }))
+        }
+    }
+
     static func adapter(
         _ base: String, _ http: HTTPClient, _ credentials: Credentials, _ settings: [String: String] = [:]
     ) throws -> XAdapter {
@@ -207,13 +224,7 @@ import Testing
     }
 
     @Test func anExpiredTokenIsRefreshedOnceAndPersistedBeforeUse() async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try await withSandbox { server, base, http in
-            let credentials = try Self.credentials(
-                folder,
-                ["access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
-                 "client_id": "sandbox-client", "client_secret": "shh"])
+        try await Self.withExpiredToken(["client_secret": "shh"]) { server, base, http, credentials in
             let adapter = try Self.adapter(base, http, credentials)
             let outcome = await adapter.publish(Self.request())
             #expect(outcome == .published(platformPostID: "x_000001", url: "https://x.com/i/web/status/x_000001"))
@@ -231,13 +242,7 @@ import Testing
     }
 
     @Test func concurrentPostsWithAnExpiredTokenSpendTheSingleUseRefreshTokenOnce() async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try await withSandbox { server, base, http in
-            let credentials = try Self.credentials(
-                folder,
-                ["access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
-                 "client_id": "sandbox-client"])
+        try await Self.withExpiredToken { server, base, http, credentials in
             let adapter = try Self.adapter(base, http, credentials)
             let outcomes = await withTaskGroup(of: PublishOutcome.self) { group in
                 for index in 0..<3 {
@@ -253,13 +258,7 @@ import Testing
     }
 
     @Test func anAdapterRebuiltFromTheSameFileUsesTheTokensTheOtherOneRefreshed() async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try await withSandbox { server, base, http in
-            let credentials = try Self.credentials(
-                folder,
-                ["access_token": "sandbox-expired-token", "refresh_token": "sandbox-refresh-token",
-                 "client_id": "sandbox-client"])
+        try await Self.withExpiredToken { server, base, http, credentials in
             // Both read the file before either refreshed, as after a SIGHUP while a post was in flight.
             let finishing = try Self.adapter(base, http, credentials)
             let rebuilt = try Self.adapter(base, http, credentials)
