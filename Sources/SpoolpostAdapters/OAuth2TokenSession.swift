@@ -59,7 +59,7 @@ public actor OAuth2TokenSession {
             return try await refresh()
         }
         guard let token = values["access_token"], !token.isEmpty else {
-            throw SpoolpostError(.authExpired, "\(service): the credentials file has no access_token; re-authorise the account")
+            throw missingAccessToken
         }
         return token
     }
@@ -95,7 +95,7 @@ public actor OAuth2TokenSession {
         let updated = try result.get()
         values = updated
         guard let access = updated["access_token"] else {
-            throw SpoolpostError(.authExpired, "\(service): the credentials file has no access_token; re-authorise the account")
+            throw missingAccessToken
         }
         return access
     }
@@ -183,6 +183,10 @@ public actor OAuth2TokenSession {
             changes["expires_at"] = String(Int(Date().timeIntervalSince1970 + seconds))
         }
         return changes
+    }
+
+    private var missingAccessToken: SpoolpostError {
+        SpoolpostError(.authExpired, "\(service): the credentials file has no access_token; re-authorise the account")
     }
 
     /// `expires_at` as epoch seconds or an RFC 3339 time.

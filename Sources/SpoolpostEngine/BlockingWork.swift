@@ -21,7 +21,9 @@ struct BlockingWork: Sendable {
     }
 
     /// The same, for work that fails with a ``SpoolpostError``.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws(SpoolpostError) -> T) async throws(SpoolpostError) -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws(SpoolpostError) -> T) async throws(SpoolpostError)
+        -> T
+    {
         let result = await run { () -> Result<T, SpoolpostError> in
             do throws(SpoolpostError) { return .success(try body()) } catch { return .failure(error) }
         }

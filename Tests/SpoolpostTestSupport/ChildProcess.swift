@@ -51,7 +51,8 @@ public final class ChildProcess: Sendable {
             case .file(let file): path = file
             }
             try Self.check(
-                posix_spawn_file_actions_addopen(&actions, descriptor, path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644),
+                posix_spawn_file_actions_addopen(
+                    &actions, descriptor, path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644),
                 "redirect output to \(path)")
         }
         if let directory {
