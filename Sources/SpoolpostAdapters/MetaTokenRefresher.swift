@@ -81,16 +81,9 @@ public actor MetaTokenRefresher {
             }
             expiresAt = date
         }
-        self.credentials = credentials
-        self.accessToken = token
-        self.expiresAt = expiresAt
-        self.knownTokens = [token]
-        self.flow = flow
-        self.endpointBase = endpointBase.hasSuffix("/") ? String(endpointBase.dropLast()) : endpointBase
-        self.platform = platform
-        self.account = account
-        self.refreshMargin = refreshMargin
-        self.http = http
+        self.init(
+            credentials: credentials, accessToken: token, expiresAt: expiresAt, flow: flow, endpointBase: endpointBase,
+            platform: platform, account: account, refreshMargin: refreshMargin, http: http)
     }
 
     /// A bare token with no credentials file behind it: renewed tokens are kept in memory only, and the exchange
@@ -98,15 +91,25 @@ public actor MetaTokenRefresher {
     public init(
         accessToken: String, flow: Flow, endpointBase: String, platform: Platform, account: String, http: HTTPClient
     ) {
-        self.credentials = Credentials(path: "", values: ["access_token": accessToken])
+        self.init(
+            credentials: Credentials(path: "", values: ["access_token": accessToken]), accessToken: accessToken,
+            expiresAt: nil, flow: flow, endpointBase: endpointBase, platform: platform, account: account,
+            refreshMargin: Self.defaultRefreshMargin, http: http)
+    }
+
+    private init(
+        credentials: Credentials, accessToken: String, expiresAt: Date?, flow: Flow, endpointBase: String,
+        platform: Platform, account: String, refreshMargin: Double, http: HTTPClient
+    ) {
+        self.credentials = credentials
         self.accessToken = accessToken
-        self.expiresAt = nil
+        self.expiresAt = expiresAt
         self.knownTokens = [accessToken]
         self.flow = flow
         self.endpointBase = endpointBase.hasSuffix("/") ? String(endpointBase.dropLast()) : endpointBase
         self.platform = platform
         self.account = account
-        self.refreshMargin = Self.defaultRefreshMargin
+        self.refreshMargin = refreshMargin
         self.http = http
     }
 

@@ -116,12 +116,6 @@ public actor OAuth2TokenSession {
                 return .success(current)
             }
         }
-        guard current["refresh_token"] != nil, current["client_id"] != nil else {
-            return .failure(SpoolpostError(
-                .authExpired,
-                "\(service) refused the access token and the credentials file has no refresh_token and client_id to "
-                    + "renew it; re-authorise the account"))
-        }
         do throws(SpoolpostError) {
             let changes = try await requestNewTokens(with: current)
             let updated = current.merging(changes) { $1 }
@@ -140,7 +134,10 @@ public actor OAuth2TokenSession {
         -> [String: String]
     {
         guard let refreshToken = values["refresh_token"], let clientID = values["client_id"] else {
-            throw SpoolpostError(.authExpired, "\(service): no refresh_token/client_id; re-authorise the account")
+            throw SpoolpostError(
+                .authExpired,
+                "\(service) refused the access token and the credentials file has no refresh_token and client_id to "
+                    + "renew it; re-authorise the account")
         }
         var form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
         var headers = [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")]
